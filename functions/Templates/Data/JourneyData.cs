@@ -1,0 +1,179 @@
+using System.Text.Json.Nodes;
+using JourneyOrchestrator.Templates.Model;
+
+namespace JourneyOrchestrator.Templates.Data;
+
+/// <summary>A customer as a dealer system knows them. Keyed by (<see cref="DealerId"/>, <see cref="Id"/>): dealers never see each other's customers.</summary>
+public sealed record CustomerProfile
+{
+    public required string Id { get; init; }
+    public required string DealerId { get; init; }
+    public required string Email { get; init; }
+    public string? FirstName { get; init; }
+    public string? LastName { get; init; }
+    /// <summary>BCP 47, e.g. <c>nl-NL</c>, <c>da-DK</c>, <c>en-GB</c>.</summary>
+    public string Locale { get; init; } = "en";
+    /// <summary>IANA time zone; the dealer's when null.</summary>
+    public string? TimeZone { get; init; }
+    public required ConsentSettings Consent { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+public sealed record ConsentSettings
+{
+    /// <summary>Marketing e-mail allowed. Transactional e-mail is sent regardless.</summary>
+    public bool Email { get; init; }
+}
+
+/// <summary>A published, immutable template version with the document it was published from.</summary>
+public sealed record PublishedTemplate(JourneyTemplate Template, string Source, string ContentType, DateTimeOffset PublishedAt);
+
+public sealed record TemplateSummary(string Id, string Name, int LatestVersion, DateTimeOffset PublishedAt, IReadOnlyList<string> EntryEvents);
+
+public static class TaskStatuses
+{
+    public const string Open = "open";
+    public const string Completed = "completed";
+}
+
+/// <summary>A task for sales staff (call-back, sharper offer, satisfaction call).</summary>
+public sealed record SalesTask
+{
+    /// <summary>The creating activity's idempotency key: creating twice is a no-op.</summary>
+    public required string Id { get; init; }
+    public required string DealerId { get; init; }
+    public required string JourneyId { get; init; }
+    public required string CustomerId { get; init; }
+    public required string StepId { get; init; }
+    public required string Type { get; init; }
+    public required string Title { get; init; }
+    public required string Status { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset DueAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public string? Outcome { get; init; }
+    public string? Notes { get; init; }
+    /// <summary>Event raised into the journey on completion.</summary>
+    public string? OnCompleteEvent { get; init; }
+}
+
+/// <summary>What caused a touchpoint: the journey's start, an event, or a timer.</summary>
+public sealed record TouchpointCause(string Kind, string? Name = null, string? EventId = null, DateTimeOffset? At = null);
+
+/// <summary>Something the journey did to or for the customer.</summary>
+public sealed record Touchpoint
+{
+    /// <summary>The activity's idempotency key: recorded once however often the activity runs.</summary>
+    public required string Id { get; init; }
+    public required string JourneyId { get; init; }
+    public required string DealerId { get; init; }
+    public required string CustomerId { get; init; }
+    public required string StepId { get; init; }
+    /// <summary><c>email</c> or <c>task</c>.</summary>
+    public required string Channel { get; init; }
+    /// <summary>The e-mail template or task type.</summary>
+    public required string Name { get; init; }
+    /// <summary><c>sent</c>, <c>created</c>, <c>suppressed</c> (no consent), <c>failed</c>.</summary>
+    public required string Status { get; init; }
+    public string? Detail { get; init; }
+    public required TouchpointCause Cause { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+}
+
+/// <summary>An e-mail rendered into the development mailbox (no real sending).</summary>
+public sealed record MailboxMessage
+{
+    /// <summary>The activity's idempotency key.</summary>
+    public required string Id { get; init; }
+    public required string JourneyId { get; init; }
+    public required string DealerId { get; init; }
+    public required string CustomerId { get; init; }
+    public required string To { get; init; }
+    public required string Subject { get; init; }
+    public required string Body { get; init; }
+    public required string EmailTemplate { get; init; }
+    public required string Category { get; init; }
+    public required DateTimeOffset SentAt { get; init; }
+}
+
+/// <summary>
+/// The product's own data beside the runtime's: templates, customers, tasks, touchpoints, the dev mailbox.
+/// Every write is idempotent on its id, so activities may run twice without duplicates.
+/// </summary>
+public interface IJourneyDataStore : IAsyncDisposable
+{
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stores a new immutable version (previous latest + 1) and returns it.</summary>
+    Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <summary>A version, or the latest when <paramref name="version"/> is null; null when unknown.</summary>
+    Task<PublishedTemplate?> GetTemplateAsync(string id, int? version = null, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<TemplateSummary>> ListTemplatesAsync(CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<int>> ListTemplateVersionsAsync(string id, CancellationToken cancellationToken = default);
+
+    Task UpsertCustomerAsync(CustomerProfile customer, CancellationToken cancellationToken = default);
+    Task<CustomerProfile?> GetCustomerAsync(string dealerId, string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>False when a task with that id exists (nothing changed).</summary>
+    Task<bool> CreateTaskAsync(SalesTask task, CancellationToken cancellationToken = default);
+    Task<SalesTask?> GetTaskAsync(string taskId, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<SalesTask>> ListTasksAsync(string? dealerId, string? status, CancellationToken cancellationToken = default);
+    /// <summary>Completes an open task; a completed one is returned unchanged; null when unknown.</summary>
+    Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>False when a touchpoint with that id exists.</summary>
+    Task<bool> AddTouchpointAsync(Touchpoint touchpoint, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Touchpoint>> ListTouchpointsAsync(string journeyId, CancellationToken cancellationToken = default);
+
+    /// <summary>False when a message with that id exists.</summary>
+    Task<bool> AddMailAsync(MailboxMessage message, CancellationToken cancellationToken = default);
+    /// <summary>Newest first; filtered by recipient and/or journey when given.</summary>
+    Task<IReadOnlyList<MailboxMessage>> ListMailAsync(string? to, string? journeyId, int limit, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// Published template versions for the interpreter. Synchronous and deterministic on purpose: versions are
+/// immutable, so the answer for (id, version) never changes, and orchestration code may call it.
+/// </summary>
+public interface ITemplateCatalog
+{
+    /// <exception cref="KeyNotFoundException">No such published version.</exception>
+    JourneyTemplate Get(string id, int version);
+}
+
+/// <summary>The interpreter's input: which template version, for whom, and where to (re)start.</summary>
+public sealed record JourneyInput
+{
+    public required string TemplateId { get; init; }
+    public required int TemplateVersion { get; init; }
+    public required string DealerId { get; init; }
+    public required string CustomerId { get; init; }
+    public string? JourneyKey { get; init; }
+    /// <summary>A snapshot of the profile taken at start, for conditions. E-mail address and consent are read fresh when sending.</summary>
+    public JsonObject? Customer { get; init; }
+    /// <summary>Journey data: the start data, with each received event's <c>data</c> merged in (shallow).</summary>
+    public JsonObject? Data { get; init; }
+    /// <summary>The step to start at: the template's start when null; the repeat's target after a repeat.</summary>
+    public string? StartAt { get; init; }
+    /// <summary>How many repeats have run.</summary>
+    public int Iteration { get; init; }
+    public string? Phase { get; init; }
+    /// <summary>The entry event that started the journey, if any.</summary>
+    public JsonObject? Trigger { get; init; }
+}
+
+/// <summary>Names shared by the interpreter, the activities and the host.</summary>
+public static class JourneyNames
+{
+    /// <summary>The interpreter orchestration.</summary>
+    public const string Orchestration = "journey";
+    public const string SendEmailActivity = "journey.send-email";
+    public const string CreateTaskActivity = "journey.create-task";
+    /// <summary>Instance tags.</summary>
+    public const string DealerTag = "dealer";
+    public const string CustomerTag = "customer";
+    public const string TemplateTag = "template";
+    public const string JourneyKeyTag = "journeyKey";
+    /// <summary>Event raised when a task completes and its step names no <c>onComplete</c> event.</summary>
+    public const string TaskCompletedEvent = "task.completed";
+}
