@@ -1,0 +1,168 @@
+using JourneyOrchestrator.Core.Authoring;
+using JourneyOrchestrator.Core.Client;
+using JourneyOrchestrator.Core.DependencyInjection;
+using JourneyOrchestrator.Core.Runtime;
+using JourneyOrchestrator.Core.Storage;
+using JourneyOrchestrator.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace JourneyOrchestrator.Core.Tests;
+
+/// <summary>
+/// The hosted worker loops as a host runs them: woken by in-process signals and by the next due timer,
+/// and stopped gracefully. The clock is fake; the loops run on their own threads, so the tests wait for
+/// outcomes with a bounded real-time wait, never for a fixed time.
+/// </summary>
+public sealed class WorkerServiceTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
+    private readonly string _dir = Directory.CreateTempSubdirectory("jo-worker-").FullName;
+
+    private (ServiceProvider Provider, JourneyWorkerService Worker, JourneyClient Client) Build(FakeTimeProvider time, Action<JourneyOrchestratorBuilder> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(time);
+        services.AddSingleton<ActivityGate>();
+        var builder = services.AddJourneyOrchestrator(o => o.MaxPollInterval = TimeSpan.FromMinutes(1))
+            .UseSqliteStorage(o => o.Path = Path.Combine(_dir, "journeys.db"));
+        configure(builder);
+        var provider = services.BuildServiceProvider();
+        return (provider, provider.GetRequiredService<JourneyWorkerService>(), provider.GetRequiredService<JourneyClient>());
+    }
+
+    [Fact]
+    public async Task Worker_StartedJourney_RunsWithoutBeingDriven()
+    {
+        var time = new FakeTimeProvider(Start);
+        var (provider, worker, client) = Build(time, b => b.AddOrchestration("hello", ctx => Task.FromResult<object?>("hi")));
+        await using var _ = provider;
+        await worker.StartAsync(CancellationToken.None);
+
+        var id = await client.StartAsync("hello");
+        var done = await client.WaitForCompletionAsync(id, TimeSpan.FromMilliseconds(100)).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("\"hi\"", done.Output);
+        await worker.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Worker_DurableTimer_WakesTheIdleLoopAtTheDueTime()
+    {
+        var time = new FakeTimeProvider(Start);
+        var (provider, worker, client) = Build(time, b => b.AddOrchestration("reminder", async ctx =>
+        {
+            await ctx.CreateTimerAsync(TimeSpan.FromDays(3));
+            return ctx.CurrentUtcDateTime;
+        }));
+        await using var _ = provider;
+        await worker.StartAsync(CancellationToken.None);
+        var id = await client.StartAsync("reminder");
+        await WaitUntilAsync(async () => (await client.GetStatusAsync(id))!.Instance.Status == InstanceStatus.Running);
+
+        // Move the fake clock in steps up to the due time; the loop sleeps on the fake clock until the timer's due time.
+        var status = await AdvanceUntilAsync(time, TimeSpan.FromMinutes(30), Start.AddDays(3), async () => (await client.GetStatusAsync(id))!.Instance);
+
+        Assert.Equal(InstanceStatus.Completed, status.Status);
+        var firedAt = System.Text.Json.JsonSerializer.Deserialize<DateTime>(status.Output!);
+        Assert.True(firedAt >= Start.AddDays(3).UtcDateTime, $"fired at {firedAt:O}, before it was due");
+        await worker.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Stop_WhileAnActivityRuns_ReleasesItAndANewWorkerRunsItToTheEnd()
+    {
+        var time = new FakeTimeProvider(Start);
+        var (provider, worker, client) = Build(time, b => b.AddActivity<BlockingActivity>("slow")
+            .AddOrchestration("calls-slow", async ctx => await ctx.CallActivityAsync<string>("slow", "x")));
+        string id;
+        await using (provider)
+        {
+            var gate = provider.GetRequiredService<ActivityGate>();
+            gate.Block = true;
+            await worker.StartAsync(CancellationToken.None);
+            id = await client.StartAsync("calls-slow");
+            await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+            await worker.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(gate.Cancelled);
+            Assert.Equal(InstanceStatus.Running, (await client.GetStatusAsync(id))!.Instance.Status);
+        }
+
+        var (provider2, worker2, client2) = Build(time, b => b.AddActivity<BlockingActivity>("slow")
+            .AddOrchestration("calls-slow", async ctx => await ctx.CallActivityAsync<string>("slow", "x")));
+        await using var __ = provider2;
+        await worker2.StartAsync(CancellationToken.None);
+        var done = await client2.WaitForCompletionAsync(id, TimeSpan.FromMilliseconds(100)).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("\"done:x\"", done.Output);
+        Assert.Equal(1, provider2.GetRequiredService<ActivityGate>().Calls); // once here, after once before the stop
+        await worker2.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Moves the fake clock forward in steps (never past <paramref name="limit"/> plus one step per round) until the instance
+    /// finishes. The loop may register its sleep on the fake clock just after an advance, so the clock keeps moving in small
+    /// steps instead of jumping once; the whole wait is bounded in real time.
+    /// </summary>
+    private static async Task<InstanceRecord> AdvanceUntilAsync(FakeTimeProvider time, TimeSpan step, DateTimeOffset limit, Func<Task<InstanceRecord>> read)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var instance = await read();
+            if (instance.Status.IsFinished())
+            {
+                return instance;
+            }
+
+            time.Advance(time.GetUtcNow() < limit ? step : TimeSpan.FromSeconds(1));
+            await Task.Delay(2);
+        }
+
+        throw new TimeoutException("The instance did not finish.");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!await condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
+
+public sealed class ActivityGate
+{
+    public bool Block { get; set; }
+    public bool Cancelled { get; set; }
+    public int Calls { get; set; }
+    public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+public sealed class BlockingActivity(ActivityGate gate) : Activity<string, string>
+{
+    public override async Task<string> RunAsync(ActivityContext context, string input, CancellationToken cancellationToken)
+    {
+        gate.Calls++;
+        gate.Entered.TrySetResult();
+        if (gate.Block)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                gate.Cancelled = true;
+                throw;
+            }
+        }
+
+        return $"done:{input}";
+    }
+}
