@@ -158,8 +158,28 @@ public sealed record JourneyInput
     /// <summary>How many repeats have run.</summary>
     public int Iteration { get; init; }
     public string? Phase { get; init; }
-    /// <summary>The entry event that started the journey, if any.</summary>
+    /// <summary>The entry event that started the journey, if any: the shape of <see cref="JourneyEventPayload"/>.</summary>
     public JsonObject? Trigger { get; init; }
+    /// <summary>Goals reached so far (carried across repeats); a goal fires once per journey.</summary>
+    public List<string>? GoalsReached { get; init; }
+}
+
+/// <summary>
+/// The payload the host raises with an event into a journey (and the shape of <see cref="JourneyInput.Trigger"/>).
+/// The interpreter merges <see cref="Data"/> into the journey's data (shallow), merges <see cref="Customer"/> into its customer
+/// snapshot, and exposes the event as <c>event</c> ({name, eventId, data, occurredAt}) to conditions and e-mails.
+/// A payload that is a JSON object without a <c>data</c> object is taken as the data itself.
+/// </summary>
+public sealed record JourneyEventPayload
+{
+    /// <summary>Only in a trigger: the event's name.</summary>
+    public string? Name { get; init; }
+    /// <summary>Only in a trigger: the event's id.</summary>
+    public string? EventId { get; init; }
+    public DateTimeOffset? OccurredAt { get; init; }
+    public JsonObject? Data { get; init; }
+    /// <summary>Profile fields (camelCase, as <see cref="CustomerProfile"/>) that changed.</summary>
+    public JsonObject? Customer { get; init; }
 }
 
 /// <summary>Names shared by the interpreter, the activities and the host.</summary>

@@ -1,0 +1,51 @@
+using JourneyOrchestrator.Core.DependencyInjection;
+using JourneyOrchestrator.Templates.Activities;
+using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Emails;
+using JourneyOrchestrator.Templates.Interpreter;
+using JourneyOrchestrator.Templates.Scheduling;
+using JourneyOrchestrator.Templates.Validation;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace JourneyOrchestrator.Templates.DependencyInjection;
+
+/// <summary>
+/// Registers the interpreter (<see cref="JourneyNames.Orchestration"/>), the send-e-mail and create-task activities, the e-mail
+/// template source, the Liquid renderer, the business calendar, the validator and the dev-mailbox e-mail sender (replace
+/// <see cref="IEmailSender"/> to send for real). The host must also register <see cref="IJourneyDataStore"/> and
+/// <see cref="ITemplateCatalog"/>.
+/// </summary>
+public static class JourneyTemplatesServiceCollectionExtensions
+{
+    public static JourneyOrchestratorBuilder AddJourneyTemplates(this JourneyOrchestratorBuilder builder, Action<JourneyTemplatesOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new JourneyTemplatesOptions();
+        configure?.Invoke(options);
+        if (string.IsNullOrWhiteSpace(options.EmailTemplateFolder))
+        {
+            throw new ArgumentException("JourneyTemplatesOptions.EmailTemplateFolder is required (the folder of the .liquid e-mail templates).", nameof(configure));
+        }
+
+        var services = builder.Services;
+        services.TryAddSingleton(options);
+        services.TryAddSingleton<IEmailTemplateSource>(new FileEmailTemplateSource(options.EmailTemplateFolder));
+        services.TryAddSingleton<IBusinessCalendar>(new BusinessCalendar(options.BusinessHours));
+        services.TryAddSingleton<LiquidRenderer>();
+        services.TryAddSingleton<IEmailSender, DevMailboxEmailSender>();
+        services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>()));
+        builder.AddOrchestration<JourneyInterpreter>(JourneyNames.Orchestration);
+        builder.AddActivity<SendEmailActivity>(JourneyNames.SendEmailActivity);
+        builder.AddActivity<CreateTaskActivity>(JourneyNames.CreateTaskActivity);
+        return builder;
+    }
+
+    /// <summary>The same as <see cref="AddJourneyTemplates(JourneyOrchestratorBuilder, Action{JourneyTemplatesOptions}?)"/>, for call sites that hold the service collection.</summary>
+    public static JourneyOrchestratorBuilder AddJourneyTemplates(this IServiceCollection services, JourneyOrchestratorBuilder builder, Action<JourneyTemplatesOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddJourneyTemplates(configure);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Text.Json.Nodes;
+using JourneyOrchestrator.Core.Authoring;
+using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Model;
+using JourneyOrchestrator.Templates.Scheduling;
+
+namespace JourneyOrchestrator.Templates.Interpreter;
+
+/// <summary>One execution (episode replay) of a template: the interpreter's state while it walks the steps.</summary>
+internal sealed partial class JourneyRun
+{
+    /// <summary>Steps a journey may run between two waits before it is failed as a runaway loop.</summary>
+    public const int MaxStepsWithoutWait = 1000;
+
+    private static readonly RetryPolicy TouchpointRetry = new(5, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(10));
+
+    private readonly OrchestrationContext _ctx;
+    private readonly JourneyTemplate _template;
+    private readonly JourneyInput _input;
+    private readonly IBusinessCalendar _calendar;
+    private readonly Dictionary<string, StepSpec> _steps = new(StringComparer.Ordinal);
+    private readonly JourneyModel _model;
+    private readonly List<string> _goalsReached;
+    private TouchpointCause _cause;
+    private string? _phase;
+    private string _currentStep = "";
+    private string? _lastError;
+    private int _sinceWait;
+
+    public JourneyRun(OrchestrationContext ctx, JourneyTemplate template, JourneyInput input, IBusinessCalendar calendar)
+    {
+        _ctx = ctx;
+        _template = template;
+        _input = input;
+        _calendar = calendar;
+        foreach (var step in template.Steps)
+        {
+            _steps.TryAdd(step.Id, step);
+        }
+
+        _phase = input.Phase;
+        _goalsReached = [.. input.GoalsReached ?? []];
+        _model = JourneyModel.Create(ctx.InstanceId, input);
+        _cause = input.Iteration > 0
+            ? new TouchpointCause("repeat", input.StartAt, At: Now)
+            : JourneyModel.TriggerCause(input.Trigger) ?? new TouchpointCause("start", At: Now);
+    }
+
+    private DateTimeOffset Now => new(DateTime.SpecifyKind(_ctx.CurrentUtcDateTime, DateTimeKind.Utc));
+
+    public async Task<JourneyResult> RunAsync()
+    {
+        var stepId = _input.StartAt ?? _template.Start;
+        while (true)
+        {
+            if (!_steps.TryGetValue(stepId, out var step))
+            {
+                throw new InvalidOperationException($"Template '{_template.Id}' version {_template.Version} has no step '{stepId}'.");
+            }
+
+            if (++_sinceWait > MaxStepsWithoutWait)
+            {
+                throw new JourneyLoopException(_template.Id, _template.Version, step.Id);
+            }
+
+            _currentStep = step.Id;
+            if (step.Phase is not null)
+            {
+                SetPhase(step.Phase);
+            }
+
+            Publish([], null);
+            var outcome = await ExecuteAsync(step);
+            if (outcome.Result is { } result)
+            {
+                Publish([], null);
+                return result;
+            }
+
+            stepId = outcome.Next!;
+        }
+    }
+
+    private async Task<StepOutcome> ExecuteAsync(StepSpec step)
+    {
+        switch (step.Kind)
+        {
+            case StepKinds.Email:
+                await SendEmailAsync(step);
+                return StepOutcome.To(step.Next!);
+            case StepKinds.Task:
+                await CreateTaskAsync(step);
+                return StepOutcome.To(step.Next!);
+            case StepKinds.Wait:
+                return await WaitStepAsync(step);
+            case StepKinds.WaitForEvent:
+                return await WaitForEventStepAsync(step);
+            case StepKinds.Condition:
+                return StepOutcome.To(Conditions.ConditionEvaluator.Evaluate(step.If!, _model.Root) ? step.Then! : step.Else!);
+            case StepKinds.Split:
+                return StepOutcome.To(ChooseBranch(step));
+            case StepKinds.SetPhase:
+                return StepOutcome.To(step.Next!);
+            case StepKinds.Goal:
+                ReachGoal(step.Goal!);
+                return StepOutcome.To(step.Next!);
+            case StepKinds.End:
+                return StepOutcome.Finish(Result("end"));
+            case StepKinds.Repeat:
+                return Repeat(step);
+            default:
+                throw new InvalidOperationException($"Step '{step.Id}' has unknown kind '{step.Kind}'.");
+        }
+    }
+
+    private StepOutcome Repeat(StepSpec step)
+    {
+        if (step.Times is { } times && _input.Iteration >= times)
+        {
+            return StepOutcome.Finish(Result("repeat-limit"));
+        }
+
+        _ctx.ContinueAsNew(_input with
+        {
+            StartAt = step.Goto,
+            Iteration = _input.Iteration + 1,
+            Data = _model.Data.DeepClone().AsObject(),
+            Customer = _model.Customer.DeepClone().AsObject(),
+            Phase = _phase,
+            GoalsReached = [.. _goalsReached],
+        });
+        return StepOutcome.Finish(Result("continued"));
+    }
+
+    private string ChooseBranch(StepSpec step)
+    {
+        var branches = step.Branches!;
+        var total = branches.Sum(b => b.Weight);
+        var roll = (int)(BitConverter.ToUInt32(_ctx.NewGuid().ToByteArray(), 0) % (uint)total);
+        foreach (var branch in branches)
+        {
+            roll -= branch.Weight;
+            if (roll < 0)
+            {
+                return branch.Next;
+            }
+        }
+
+        return branches[^1].Next;
+    }
+
+    private void SetPhase(string phase)
+    {
+        _phase = phase;
+        _model.SetPhase(phase);
+    }
+
+    private void ReachGoal(string name)
+    {
+        if (!_goalsReached.Contains(name))
+        {
+            _goalsReached.Add(name);
+        }
+    }
+
+    private JourneyResult Result(string reason) => new()
+    {
+        Reason = reason,
+        LastStep = _currentStep,
+        Phase = _phase,
+        GoalsReached = [.. _goalsReached],
+        Iteration = _input.Iteration,
+    };
+
+    private void Publish(IReadOnlyList<string> waitingFor, DateTimeOffset? timer) => _ctx.SetCustomStatus(new JourneyStatus
+    {
+        TemplateId = _template.Id,
+        TemplateVersion = _template.Version,
+        JourneyKey = _input.JourneyKey,
+        Phase = _phase,
+        CurrentStep = _currentStep,
+        WaitingFor = waitingFor,
+        NextTimerDue = timer,
+        GoalsReached = [.. _goalsReached],
+        Iteration = _input.Iteration,
+        LastError = _lastError,
+    });
+
+    private readonly record struct StepOutcome(string? Next, JourneyResult? Result)
+    {
+        public static StepOutcome To(string next) => new(next, null);
+
+        public static StepOutcome Finish(JourneyResult result) => new(null, result);
+    }
+}

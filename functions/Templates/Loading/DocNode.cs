@@ -1,0 +1,28 @@
+using JourneyOrchestrator.Templates.Model;
+
+namespace JourneyOrchestrator.Templates.Loading;
+
+/// <summary>A parsed document, YAML or JSON, before it is bound to the model: every node knows where it was written.</summary>
+internal abstract record DocNode(SourcePosition Position);
+
+internal sealed record DocMapping(SourcePosition Position, IReadOnlyList<KeyValuePair<string, DocNode>> Entries) : DocNode(Position);
+
+internal sealed record DocSequence(SourcePosition Position, IReadOnlyList<DocNode> Items) : DocNode(Position);
+
+/// <summary>A scalar. <see cref="ScalarKind.Plain"/> is an untyped YAML scalar whose type comes from its text.</summary>
+internal sealed record DocScalar(SourcePosition Position, string? Value, ScalarKind Kind) : DocNode(Position);
+
+internal enum ScalarKind
+{
+    String,
+    Number,
+    Boolean,
+    Null,
+    Plain,
+}
+
+/// <summary>A document that could not be parsed at all.</summary>
+internal sealed class DocParseException(string message, SourcePosition position) : Exception(message)
+{
+    public SourcePosition Position { get; } = position;
+}

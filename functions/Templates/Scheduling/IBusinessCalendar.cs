@@ -1,0 +1,17 @@
+namespace JourneyOrchestrator.Templates.Scheduling;
+
+/// <summary>
+/// A dealer's business hours. Implementations must be pure functions of their arguments and configuration, because the
+/// interpreter calls them from orchestration code (replayed): the same time must always give the same answer.
+/// </summary>
+public interface IBusinessCalendar
+{
+    /// <summary>True when the dealer is open at <paramref name="time"/>.</summary>
+    bool IsOpen(string dealerId, DateTimeOffset time);
+
+    /// <summary><paramref name="time"/> when the dealer is open then; otherwise the next opening time.</summary>
+    DateTimeOffset NextOpening(string dealerId, DateTimeOffset time);
+
+    /// <summary>The IANA time zone the dealer's hours are in.</summary>
+    TimeZoneInfo TimeZoneOf(string dealerId);
+}

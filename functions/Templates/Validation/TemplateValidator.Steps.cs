@@ -1,0 +1,296 @@
+using JourneyOrchestrator.Templates.Emails;
+using JourneyOrchestrator.Templates.Model;
+using JourneyOrchestrator.Templates.Scheduling;
+
+namespace JourneyOrchestrator.Templates.Validation;
+
+public sealed partial class TemplateValidator
+{
+    private sealed partial class Run
+    {
+        private void CheckStep(int index, StepSpec step)
+        {
+            var path = $"steps[{index}]";
+            if (string.IsNullOrEmpty(step.Kind))
+            {
+                Add($"{path}.kind", $"The step needs a kind: one of {string.Join(", ", StepKinds.All)}.");
+                return;
+            }
+
+            if (!StepKinds.All.Contains(step.Kind))
+            {
+                Add($"{path}.kind", $"Unknown kind '{step.Kind}'; use one of: {string.Join(", ", StepKinds.All)}.");
+                return;
+            }
+
+            var present = StepRules.Present(step).ToHashSet(StringComparer.Ordinal);
+            foreach (var property in present.Where(p => !StepRules.IsAllowed(step.Kind, p)))
+            {
+                Add($"{path}.{property}", $"'{property}' does not belong to a '{step.Kind}' step.");
+            }
+
+            foreach (var property in StepRules.Required[step.Kind].Where(p => !present.Contains(p)))
+            {
+                Add($"{path}.{property}", property == "next"
+                    ? $"The '{step.Kind}' step has no way to continue: give it 'next' (or end the journey with an 'end' step)."
+                    : $"A '{step.Kind}' step needs '{property}'.");
+            }
+
+            CheckPhase($"{path}.phase", step.Phase);
+            if (step.Next is not null)
+            {
+                CheckReference($"{path}.next", step.Next);
+            }
+
+            switch (step.Kind)
+            {
+                case StepKinds.Email:
+                    CheckEmail(path, step);
+                    break;
+                case StepKinds.Task:
+                    CheckTask(path, step);
+                    break;
+                case StepKinds.Wait:
+                    CheckWait(path, step);
+                    break;
+                case StepKinds.WaitForEvent:
+                    CheckWaitForEvent(path, step);
+                    break;
+                case StepKinds.Condition:
+                    CheckCondition(path, step);
+                    break;
+                case StepKinds.Split:
+                    CheckSplit(path, step);
+                    break;
+                case StepKinds.Goal:
+                    if (step.Goal is { Length: 0 })
+                    {
+                        Add($"{path}.goal", "The goal name is empty.");
+                    }
+
+                    break;
+                case StepKinds.Repeat:
+                    if (step.Goto is not null)
+                    {
+                        CheckReference($"{path}.goto", step.Goto);
+                    }
+
+                    if (step.Times is < 1)
+                    {
+                        Add($"{path}.times", $"'times' must be at least 1 (it is {step.Times}); leave it out for no bound.");
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        private void CheckEmail(string path, StepSpec step)
+        {
+            if (step.Category is not null and not "marketing" and not "transactional")
+            {
+                Add($"{path}.category", $"Unknown category '{step.Category}'; use 'marketing' (needs consent) or 'transactional'.");
+            }
+
+            if (step.Email is null)
+            {
+                return;
+            }
+
+            if (!FileEmailTemplateSource.IsValidName(step.Email))
+            {
+                Add($"{path}.email", $"The e-mail name '{step.Email}' must be lowercase letters, digits, '-' or '_' (the file name without .liquid).");
+                return;
+            }
+
+            if (emails is null)
+            {
+                return;
+            }
+
+            var source = emails.Get(step.Email);
+            if (source is null)
+            {
+                Add($"{path}.email", $"There is no e-mail template '{step.Email}' (expected emails/{step.Email}.liquid).");
+                return;
+            }
+
+            var text = EmailTemplateText.TryParse(source, out var error);
+            if (text is null)
+            {
+                Add($"{path}.email", $"The e-mail template '{step.Email}': {error}");
+                return;
+            }
+
+            if (!LiquidRenderer.TryParse(text.Subject, out error))
+            {
+                Add($"{path}.email", $"The subject of e-mail template '{step.Email}' has a Liquid error: {error}");
+            }
+
+            if (!LiquidRenderer.TryParse(text.Body, out error))
+            {
+                Add($"{path}.email", $"The body of e-mail template '{step.Email}' has a Liquid error: {error}");
+            }
+        }
+
+        private void CheckTask(string path, StepSpec step)
+        {
+            if (step.Title is not null && !LiquidRenderer.TryParse(step.Title, out var error))
+            {
+                Add($"{path}.title", $"The title has a Liquid error: {error}");
+            }
+
+            CheckDuration($"{path}.dueIn", step.DueIn, allowNegative: false);
+            if (step.OnComplete is not null)
+            {
+                CheckDeclared($"{path}.onComplete", step.OnComplete);
+            }
+        }
+
+        private void CheckWait(string path, StepSpec step)
+        {
+            var how = new[] { step.Duration is not null, step.Until is not null, step.UntilData is not null, step.BusinessHours == true }.Count(x => x);
+            if (how != 1)
+            {
+                Add(path, how == 0
+                    ? "A 'wait' step needs one of 'duration', 'until', 'untilData' or 'businessHours: true'."
+                    : "A 'wait' step takes only one of 'duration', 'until', 'untilData' or 'businessHours: true'.");
+            }
+
+            CheckDuration($"{path}.duration", step.Duration, allowNegative: false);
+            if (step.Until is not null && !DateTimeOffset.TryParse(step.Until, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+            {
+                Add($"{path}.until", $"'{step.Until}' is not an ISO 8601 date-time such as 2026-06-01T09:00:00+02:00.");
+            }
+
+            if (step.UntilData is not null)
+            {
+                CheckPath($"{path}.untilData", step.UntilData);
+            }
+
+            if (step.Offset is not null)
+            {
+                if (step.UntilData is null)
+                {
+                    Add($"{path}.offset", "'offset' only applies to 'untilData'.");
+                }
+
+                CheckDuration($"{path}.offset", step.Offset, allowNegative: true);
+            }
+
+            if (step.BusinessHours == false)
+            {
+                Add($"{path}.businessHours", "'businessHours: false' means nothing; leave it out.");
+            }
+        }
+
+        private void CheckWaitForEvent(string path, StepSpec step)
+        {
+            var events = step.Events ?? [];
+            if (step.Events is { Count: 0 })
+            {
+                Add($"{path}.events", "A 'waitForEvent' step needs at least one event.");
+            }
+
+            for (var i = 0; i < events.Count; i++)
+            {
+                CheckDeclared($"{path}.events[{i}]", events[i]);
+            }
+
+            foreach (var (name, target) in step.On ?? [])
+            {
+                var onPath = $"{path}.on[\"{name}\"]";
+                if (!events.Contains(name))
+                {
+                    Add(onPath, $"'on' names the event '{name}', which this step does not wait for; add it to 'events'.");
+                }
+
+                CheckReference(onPath, target);
+            }
+
+            if (step.Next is null)
+            {
+                foreach (var name in events.Where(e => step.On?.ContainsKey(e) != true))
+                {
+                    Add($"{path}.next", $"The step has no way to continue after '{name}': give it 'next' or an 'on' entry for it.");
+                }
+
+                if (step.Timeout is not null && step.OnTimeout is null)
+                {
+                    Add($"{path}.onTimeout", "The step has no way to continue after the timeout: give it 'onTimeout' or 'next'.");
+                }
+            }
+
+            CheckDuration($"{path}.timeout", step.Timeout, allowNegative: false);
+            if (step.OnTimeout is not null)
+            {
+                if (step.Timeout is null)
+                {
+                    Add($"{path}.onTimeout", "'onTimeout' needs a 'timeout'.");
+                }
+
+                CheckReference($"{path}.onTimeout", step.OnTimeout);
+            }
+        }
+
+        private void CheckCondition(string path, StepSpec step)
+        {
+            if (step.If is not null)
+            {
+                CheckConditionSpec($"{path}.if", step.If, depth: 0);
+            }
+
+            if (step.Then is not null)
+            {
+                CheckReference($"{path}.then", step.Then);
+            }
+
+            if (step.Else is not null)
+            {
+                CheckReference($"{path}.else", step.Else);
+            }
+        }
+
+        private void CheckSplit(string path, StepSpec step)
+        {
+            if (step.Branches is null)
+            {
+                return;
+            }
+
+            if (step.Branches.Count < 2)
+            {
+                Add($"{path}.branches", "A split needs at least two branches.");
+            }
+
+            for (var i = 0; i < step.Branches.Count; i++)
+            {
+                var branch = step.Branches[i];
+                if (branch.Weight is < 1 or > 1000)
+                {
+                    Add($"{path}.branches[{i}].weight", $"The weight must be 1-1000 (it is {branch.Weight}).");
+                }
+
+                CheckReference($"{path}.branches[{i}].next", branch.Next);
+            }
+        }
+
+        private void CheckDuration(string path, string? text, bool allowNegative)
+        {
+            if (text is null)
+            {
+                return;
+            }
+
+            if (!IsoDuration.TryParse(text, allowNegative, out _))
+            {
+                Add(path, allowNegative
+                    ? $"'{text}' is not an ISO 8601 duration such as P3D, PT2H, P1Y2M or -P1D."
+                    : IsoDuration.TryParse(text, allowNegative: true, out _)
+                        ? $"'{text}' is negative; only 'offset' may be negative."
+                        : $"'{text}' is not an ISO 8601 duration such as P3D, PT2H or P1Y2M.");
+            }
+        }
+    }
+}
