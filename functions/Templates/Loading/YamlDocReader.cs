@@ -10,14 +10,22 @@ internal static class YamlDocReader
     public static DocNode Read(string text)
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException e)
         {
             var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
             throw new DocParseException($"Invalid YAML: {Clean(message)}", new SourcePosition((int)e.Start.Line, (int)e.Start.Column));
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up this way on some unterminated constructs (e.g. "[a" at the end of the text).
+            var at = parser.Current?.Start;
+            throw new DocParseException("Invalid YAML: the document ends inside an unterminated list, mapping or quoted text.",
+                at is null ? new SourcePosition(1, 1) : new SourcePosition((int)at.Value.Line, (int)at.Value.Column));
         }
 
         return stream.Documents.Count switch

@@ -1,0 +1,197 @@
+using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Model;
+
+namespace JourneyOrchestrator.Templates.Tests.Support;
+
+/// <summary>An <see cref="IJourneyDataStore"/> in memory behind one lock, idempotent on ids like the real ones.</summary>
+public sealed class InMemoryJourneyDataStore : IJourneyDataStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, List<PublishedTemplate>> _templates = [];
+    private readonly Dictionary<(string, string), CustomerProfile> _customers = [];
+    private readonly Dictionary<string, SalesTask> _tasks = [];
+    private readonly List<Touchpoint> _touchpoints = [];
+    private readonly List<MailboxMessage> _mail = [];
+
+    public IReadOnlyList<Touchpoint> Touchpoints
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _touchpoints];
+            }
+        }
+    }
+
+    public IReadOnlyList<MailboxMessage> Mail
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _mail];
+            }
+        }
+    }
+
+    public IReadOnlyList<SalesTask> Tasks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _tasks.Values.OrderBy(t => t.CreatedAt)];
+            }
+        }
+    }
+
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var versions = _templates.TryGetValue(template.Id, out var list) ? list : _templates[template.Id] = [];
+            var version = versions.Count + 1;
+            versions.Add(new PublishedTemplate(template with { Version = version }, source, contentType, now));
+            return Task.FromResult(version);
+        }
+    }
+
+    public Task<PublishedTemplate?> GetTemplateAsync(string id, int? version = null, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_templates.TryGetValue(id, out var versions))
+            {
+                return Task.FromResult<PublishedTemplate?>(null);
+            }
+
+            return Task.FromResult(version is null ? versions[^1] : versions.ElementAtOrDefault(version.Value - 1));
+        }
+    }
+
+    public Task<IReadOnlyList<TemplateSummary>> ListTemplatesAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<TemplateSummary>>([.. _templates.Values.Select(v => v[^1]).Select(p =>
+                new TemplateSummary(p.Template.Id, p.Template.Name, p.Template.Version, p.PublishedAt, p.Template.Entry?.Events ?? []))]);
+        }
+    }
+
+    public Task<IReadOnlyList<int>> ListTemplateVersionsAsync(string id, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<int>>(_templates.TryGetValue(id, out var v) ? [.. v.Select(p => p.Template.Version)] : []);
+        }
+    }
+
+    public Task UpsertCustomerAsync(CustomerProfile customer, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _customers[(customer.DealerId, customer.Id)] = customer;
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<CustomerProfile?> GetCustomerAsync(string dealerId, string customerId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_customers.GetValueOrDefault((dealerId, customerId)));
+        }
+    }
+
+    public Task<bool> CreateTaskAsync(SalesTask task, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_tasks.TryAdd(task.Id, task));
+        }
+    }
+
+    public Task<SalesTask?> GetTaskAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_tasks.GetValueOrDefault(taskId));
+        }
+    }
+
+    public Task<IReadOnlyList<SalesTask>> ListTasksAsync(string? dealerId, string? status, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<SalesTask>>([.. _tasks.Values.Where(t => (dealerId is null || t.DealerId == dealerId) && (status is null || t.Status == status))]);
+        }
+    }
+
+    public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_tasks.TryGetValue(taskId, out var task))
+            {
+                return Task.FromResult<SalesTask?>(null);
+            }
+
+            if (task.Status == TaskStatuses.Open)
+            {
+                task = _tasks[taskId] = task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now };
+            }
+
+            return Task.FromResult<SalesTask?>(task);
+        }
+    }
+
+    public Task<bool> AddTouchpointAsync(Touchpoint touchpoint, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_touchpoints.Exists(t => t.Id == touchpoint.Id))
+            {
+                return Task.FromResult(false);
+            }
+
+            _touchpoints.Add(touchpoint);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<Touchpoint>> ListTouchpointsAsync(string journeyId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<Touchpoint>>([.. _touchpoints.Where(t => t.JourneyId == journeyId)]);
+        }
+    }
+
+    public Task<bool> AddMailAsync(MailboxMessage message, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_mail.Exists(m => m.Id == message.Id))
+            {
+                return Task.FromResult(false);
+            }
+
+            _mail.Add(message);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<MailboxMessage>> ListMailAsync(string? to, string? journeyId, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<MailboxMessage>>([.. _mail.Where(m => (to is null || m.To == to) && (journeyId is null || m.JourneyId == journeyId))
+                .Reverse().Take(limit)]);
+        }
+    }
+}
