@@ -33,7 +33,7 @@ public sealed partial class TemplateValidator
             {
                 Add($"{path}.{property}", property == "next"
                     ? $"The '{step.Kind}' step has no way to continue: give it 'next' (or end the journey with an 'end' step)."
-                    : $"A '{step.Kind}' step needs '{property}'.");
+                    : $"A step of kind '{step.Kind}' needs '{property}'.");
             }
 
             CheckPhase($"{path}.phase", step.Phase);

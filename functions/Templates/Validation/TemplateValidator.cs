@@ -91,7 +91,11 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
                 CheckStep(i, template.Steps[i]);
             }
 
-            CheckReachability();
+            if (_stepIndex.ContainsKey(template.Start))
+            {
+                CheckReachability(); // without a valid start every step would be reported
+            }
+
             CheckLoops();
         }
 
