@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 
 namespace JourneyOrchestrator.Templates.Interpreter;
