@@ -1,0 +1,111 @@
+namespace JourneyOrchestrator.Storage.Sqlite.Data;
+
+/// <summary>
+/// The versioned schema of the product data file (<c>journeys-data.db</c>): templates, customers, sales tasks, touchpoints
+/// and the development mailbox. <see cref="CurrentVersion"/> is what this build writes; each entry of <see cref="Migrations"/>
+/// takes the schema from version <c>index</c> to <c>index + 1</c>. Never edit a shipped migration: add the next one.
+/// </summary>
+/// <remarks>
+/// Times are INTEGER unix milliseconds (UTC) and are used for ordering only; each row keeps its record as JSON
+/// (<c>record</c> columns), so a record read back is exactly the record written. Filter columns are copies of record fields.
+/// </remarks>
+internal static class SqliteDataSchema
+{
+    public const int CurrentVersion = 1;
+
+    private static readonly string[] Migrations =
+    [
+        // 0 -> 1
+        """
+        CREATE TABLE templates (
+            template_id  TEXT    NOT NULL,
+            version      INTEGER NOT NULL,
+            name         TEXT    NOT NULL,
+            published_at INTEGER NOT NULL,
+            entry_events TEXT    NOT NULL,
+            record       TEXT    NOT NULL,
+            source       TEXT    NOT NULL,
+            content_type TEXT    NOT NULL,
+            PRIMARY KEY (template_id, version)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE customers (
+            dealer_id   TEXT    NOT NULL,
+            customer_id TEXT    NOT NULL,
+            updated_at  INTEGER NOT NULL,
+            record      TEXT    NOT NULL,
+            PRIMARY KEY (dealer_id, customer_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE tasks (
+            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id    TEXT    NOT NULL UNIQUE,
+            dealer_id  TEXT    NOT NULL,
+            journey_id TEXT    NOT NULL,
+            status     TEXT    NOT NULL,
+            created_at INTEGER NOT NULL,
+            record     TEXT    NOT NULL
+        );
+        CREATE INDEX ix_tasks_dealer_status ON tasks (dealer_id, status, created_at, seq);
+        CREATE INDEX ix_tasks_status ON tasks (status, created_at, seq);
+
+        CREATE TABLE touchpoints (
+            seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+            touchpoint_id TEXT    NOT NULL UNIQUE,
+            journey_id    TEXT    NOT NULL,
+            occurred_at   INTEGER NOT NULL,
+            record        TEXT    NOT NULL
+        );
+        CREATE INDEX ix_touchpoints_journey ON touchpoints (journey_id, occurred_at, seq);
+
+        CREATE TABLE mailbox (
+            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id TEXT    NOT NULL UNIQUE,
+            journey_id TEXT    NOT NULL,
+            to_address TEXT    NOT NULL,
+            sent_at    INTEGER NOT NULL,
+            record     TEXT    NOT NULL
+        );
+        CREATE INDEX ix_mailbox_journey ON mailbox (journey_id, seq);
+        CREATE INDEX ix_mailbox_to ON mailbox (to_address, seq);
+        """,
+    ];
+
+    /// <summary>Creates the schema or upgrades it to <see cref="CurrentVersion"/> in one transaction.</summary>
+    /// <exception cref="InvalidOperationException">The database was written by a newer build.</exception>
+    public static void EnsureCurrent(SqliteSession session, string path)
+    {
+        session.Execute("BEGIN IMMEDIATE");
+        try
+        {
+            session.Execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+            var stored = session.Command("SELECT MAX(version) FROM schema_version").ExecuteScalar();
+            var version = stored is long v ? (int)v : 0;
+            if (version > CurrentVersion)
+            {
+                throw new InvalidOperationException(
+                    $"The SQLite data file '{path}' has schema version {version}, newer than version {CurrentVersion} that this build of " +
+                    "JourneyOrchestrator understands. Run a newer build, or point the host at another data folder; the file was not changed.");
+            }
+
+            for (var next = version; next < CurrentVersion; next++)
+            {
+                using var migrate = session.CreateCommand(Migrations[next]);
+                migrate.ExecuteNonQuery();
+            }
+
+            if (version < CurrentVersion)
+            {
+                session.Execute("DELETE FROM schema_version");
+                session.Command("INSERT INTO schema_version (version) VALUES ($v)").Bind("$v", CurrentVersion).ExecuteNonQuery();
+            }
+
+            session.Execute("COMMIT");
+        }
+        catch
+        {
+            SqliteSchema.TryRollback(session);
+            throw;
+        }
+    }
+}
