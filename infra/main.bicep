@@ -1,0 +1,116 @@
+// JourneyOrchestrator on Azure: the host as an Azure Functions custom handler on Flex Consumption,
+// Azure Storage (tables, queues, blobs) with shared keys off and managed identity, Application
+// Insights, and Key Vault for the SendGrid key and webhook secrets. Used by `azd up` (azure.yaml).
+targetScope = 'resourceGroup'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; used to derive resource names.')
+param environmentName string
+
+@description('Azure region for all resources.')
+param location string = resourceGroup().location
+
+@description('Most instances Flex Consumption may scale out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory per instance in MB (Flex Consumption sizes).')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Object id of a user or group that may manage Key Vault secrets (e.g. the deployer). Empty to skip.')
+param keyVaultAdminPrincipalId string = ''
+
+@description('E-mail provider: Dev (no real sending) or SendGrid (the key is read from Key Vault secret sendgrid-api-key).')
+@allowed([
+  'Dev'
+  'SendGrid'
+])
+param emailProvider string = 'Dev'
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'journey-orchestrator'
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: 'id-journeys-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: 'stjourneys${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package'
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: 'log-journeys-${resourceToken}'
+    applicationInsightsName: 'appi-journeys-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: 'kv-jo-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    planName: 'plan-journeys-${resourceToken}'
+    appName: 'func-journeys-${resourceToken}'
+    location: location
+    tags: union(tags, { 'azd-service-name': 'api' })
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}app-package'
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    keyVaultUri: vault.outputs.uri
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    emailProvider: emailProvider
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  name: 'roles'
+  params: {
+    principalId: identity.outputs.principalId
+    storageAccountName: storage.outputs.name
+    keyVaultName: vault.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultAdminPrincipalId: keyVaultAdminPrincipalId
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_URI string = functionApp.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = vault.outputs.name
+output AZURE_KEY_VAULT_URI string = vault.outputs.uri
