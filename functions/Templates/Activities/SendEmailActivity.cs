@@ -3,32 +3,63 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Delivery;
 using JourneyOrchestrator.Templates.Emails;
 
 namespace JourneyOrchestrator.Templates.Activities;
 
 /// <summary>
-/// <see cref="JourneyNames.SendEmailActivity"/>: checks consent (marketing e-mail needs it; transactional does not), renders the
-/// Liquid e-mail with the journey model and the customer's current profile, delivers it through <see cref="IEmailSender"/>
-/// and records the touchpoint. Idempotent on the activity's key. Permanent problems (unknown customer, missing or broken
-/// template) are recorded as a <c>failed</c> touchpoint and returned, not retried; delivery errors throw and are retried.
+/// <see cref="JourneyNames.SendEmailActivity"/>: checks consent (marketing e-mail needs it; transactional does not) and the
+/// suppression list, applies the marketing frequency cap, renders the Liquid e-mail with the journey model and the customer's
+/// current profile, delivers it through <see cref="IEmailSender"/> and records the touchpoint.
 /// </summary>
+/// <remarks>
+/// <para><b>Never twice.</b> Before the provider is called the message is claimed in the delivery ledger
+/// (<see cref="IDeliveryStore.ClaimSendAsync"/>) as <c>pending</c> under its delivery key (stable across crashes and the
+/// step's retries). After the provider answers the row becomes <c>sent</c>, <c>retry</c> or <c>failed</c>. A run that finds
+/// the row still <c>pending</c> knows an earlier run called the provider and was interrupted before it recorded the answer:
+/// SendGrid has no idempotency key, so the message may have gone out; it is marked <c>unknown</c> and <b>not</b> resent
+/// (at most once; the touchpoint says so for an operator).</para>
+/// <para>Permanent problems (unknown customer, missing template, a 4xx refusal) are recorded as a <c>failed</c> touchpoint
+/// and returned, not thrown. A refusal for now (429, 5xx) returns <c>retry</c> with the time to try again (the provider's
+/// <c>Retry-After</c> or back-off), which the interpreter waits for on a durable timer.</para>
+/// </remarks>
 public sealed class SendEmailActivity(
-    IJourneyDataStore store, IEmailTemplateSource templates, LiquidRenderer renderer, IEmailSender sender, TimeProvider time)
+    IJourneyDataStore store,
+    IEmailTemplateSource templates,
+    LiquidRenderer renderer,
+    IEmailSender sender,
+    TimeProvider time,
+    IDeliveryStore? delivery = null,
+    EmailDeliveryOptions? policy = null,
+    IUnsubscribeLinks? unsubscribeLinks = null)
     : Activity<SendEmailRequest, SendEmailResult>
 {
+    private readonly IDeliveryStore _delivery = delivery ?? new InMemoryDeliveryStore();
+    private readonly EmailDeliveryOptions _policy = policy ?? new EmailDeliveryOptions();
+
+    /// <summary>Back-off before delivery attempt <paramref name="nextAttempt"/> when the provider gave no Retry-After: 30 s doubling, at most 10 min.</summary>
+    public static TimeSpan Backoff(int nextAttempt) =>
+        TimeSpan.FromSeconds(Math.Min(600, 30 * Math.Pow(2, Math.Max(0, nextAttempt - 2))));
+
     public override async Task<SendEmailResult> RunAsync(ActivityContext context, SendEmailRequest input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        var key = input.DeliveryKey ?? context.IdempotencyKey;
+        if (await _delivery.GetSendAsync(key, cancellationToken) is { } earlier && earlier.State != SendStates.Retry)
+        {
+            return await ResolveEarlierAsync(key, earlier, input, cancellationToken);
+        }
+
         var profile = await store.GetCustomerAsync(input.DealerId, input.CustomerId, cancellationToken);
         var model = input.Model?.DeepClone().AsObject() ?? [];
         var customer = model["customer"] as JsonObject ?? [];
         if (profile is not null)
         {
-            foreach (var (key, value) in JsonSerializer.SerializeToNode(profile, JsonData.Options)!.AsObject())
+            foreach (var (name, value) in JsonSerializer.SerializeToNode(profile, JsonData.Options)!.AsObject())
             {
-                customer[key] = value?.DeepClone();
+                customer[name] = value?.DeepClone();
             }
         }
 
@@ -39,21 +70,46 @@ public sealed class SendEmailActivity(
 
         var address = customer["email"]?.GetValue<string>();
         var consent = customer["consent"]?["email"]?.GetValue<bool>() ?? false;
+        var marketing = input.Category != "transactional";
         if (string.IsNullOrWhiteSpace(address))
         {
-            return await RecordAsync(context, input, "failed", "no e-mail address for the customer", cancellationToken);
+            return await RecordAsync(key, input, EmailStatuses.Failed, "no e-mail address for the customer", cancellationToken);
         }
 
-        if (input.Category != "transactional" && !consent)
+        if (marketing && !consent)
         {
-            return await RecordAsync(context, input, "suppressed", "no e-mail consent", cancellationToken);
+            return await RecordAsync(key, input, EmailStatuses.Suppressed, "no e-mail consent", cancellationToken);
+        }
+
+        var suppressions = await _delivery.FindSuppressionsAsync(input.DealerId, input.CustomerId, address, cancellationToken);
+        if (suppressions.FirstOrDefault(s => s.Scope == SuppressionScopes.All || marketing) is { } suppression)
+        {
+            return await RecordAsync(key, input, EmailStatuses.Suppressed, $"suppressed: {suppression.Reason}", cancellationToken);
+        }
+
+        if (marketing && _policy.CapFor(input.DealerId) is > 0 and var cap)
+        {
+            var sent = await _delivery.ListSentAtAsync(input.DealerId, input.CustomerId, "marketing", now - _policy.FrequencyWindow, cancellationToken);
+            if (sent.Count >= cap)
+            {
+                var detail = $"frequency cap: {sent.Count} marketing e-mails within {_policy.FrequencyWindow.TotalDays:0.#} days (at most {cap})";
+                return input.Capped == "skip"
+                    ? await RecordAsync(key, input, EmailStatuses.Capped, detail, cancellationToken)
+                    : new SendEmailResult(EmailStatuses.Deferred, detail) { RetryAt = sent[sent.Count - cap] + _policy.FrequencyWindow };
+            }
+        }
+
+        var unsubscribe = marketing ? unsubscribeLinks?.Create(input.DealerId, input.CustomerId) : null;
+        if (unsubscribe is not null)
+        {
+            model["unsubscribe"] = new JsonObject { ["url"] = unsubscribe.AbsoluteUri };
         }
 
         var source = templates.Get(input.Email);
         var text = source is null ? null : EmailTemplateText.TryParse(source, out _);
         if (text is null)
         {
-            return await RecordAsync(context, input, "failed", $"e-mail template '{input.Email}' is missing or has no subject line", cancellationToken);
+            return await RecordAsync(key, input, EmailStatuses.Failed, $"e-mail template '{input.Email}' is missing or has no subject line", cancellationToken);
         }
 
         string subject, body;
@@ -64,19 +120,91 @@ public sealed class SendEmailActivity(
         }
         catch (FormatException e)
         {
-            return await RecordAsync(context, input, "failed", e.Message, cancellationToken);
+            return await RecordAsync(key, input, EmailStatuses.Failed, e.Message, cancellationToken);
         }
 
-        await sender.SendAsync(new OutgoingEmail(
-            context.IdempotencyKey, input.JourneyId, input.DealerId, input.CustomerId, address, subject, body, input.Email, input.Category), cancellationToken);
-        return await RecordAsync(context, input, "sent", null, cancellationToken);
+        var claim = await _delivery.ClaimSendAsync(new OutboundSend
+        {
+            Key = key,
+            Channel = "email",
+            DealerId = input.DealerId,
+            CustomerId = input.CustomerId,
+            JourneyId = input.JourneyId,
+            StepId = input.StepId,
+            Category = marketing ? "marketing" : "transactional",
+            State = SendStates.Pending,
+            CreatedAt = now,
+            UpdatedAt = now,
+        }, cancellationToken);
+        if (!claim.Claimed)
+        {
+            return await ResolveEarlierAsync(key, claim.Send, input, cancellationToken);
+        }
+
+        try
+        {
+            await sender.SendAsync(new OutgoingEmail(key, input.JourneyId, input.DealerId, input.CustomerId, address, subject, body, input.Email, input.Category)
+            {
+                StepId = input.StepId,
+                SendGridTemplateId = input.SendGridTemplateId,
+                TemplateData = model,
+                UnsubscribeUrl = unsubscribe,
+            }, cancellationToken);
+        }
+        catch (EmailRejectedException e)
+        {
+            await _delivery.UpdateSendAsync(key, SendStates.Failed, e.Message, time.GetUtcNow(), cancellationToken);
+            return await RecordAsync(key, input, EmailStatuses.Failed, e.Message, cancellationToken);
+        }
+        catch (EmailDeferredException e)
+        {
+            var at = time.GetUtcNow();
+            if (input.DeliveryAttempt >= input.MaxDeliveryAttempts)
+            {
+                var detail = $"gave up after {input.DeliveryAttempt} attempt(s): {e.Message}";
+                await _delivery.UpdateSendAsync(key, SendStates.Failed, detail, at, cancellationToken);
+                return await RecordAsync(key, input, EmailStatuses.Failed, detail, cancellationToken);
+            }
+
+            await _delivery.UpdateSendAsync(key, SendStates.Retry, e.Message, at, cancellationToken);
+            var wait = Backoff(input.DeliveryAttempt + 1);
+            if (e.RetryAfter is { } retryAfter && retryAfter > wait)
+            {
+                wait = retryAfter;
+            }
+
+            return new SendEmailResult(EmailStatuses.Retry, e.Message) { RetryAt = at + wait };
+        }
+
+        // Any other exception leaves the row pending: the provider may have accepted it, so a re-run will not resend.
+        await _delivery.UpdateSendAsync(key, SendStates.Sent, null, time.GetUtcNow(), cancellationToken);
+        return await RecordAsync(key, input, EmailStatuses.Sent, null, cancellationToken);
     }
 
-    private async Task<SendEmailResult> RecordAsync(ActivityContext context, SendEmailRequest input, string status, string? detail, CancellationToken cancellationToken)
+    private async Task<SendEmailResult> ResolveEarlierAsync(string key, OutboundSend earlier, SendEmailRequest input, CancellationToken cancellationToken)
+    {
+        switch (earlier.State)
+        {
+            case SendStates.Sent:
+                return await RecordAsync(key, input, EmailStatuses.Sent, null, cancellationToken);
+            case SendStates.Failed:
+                return await RecordAsync(key, input, EmailStatuses.Failed, earlier.Detail, cancellationToken);
+            default:
+                const string detail = "an earlier attempt was interrupted after calling the e-mail provider; it may have been sent, so it is not sent again";
+                if (earlier.State != SendStates.Unknown)
+                {
+                    await _delivery.UpdateSendAsync(key, SendStates.Unknown, detail, time.GetUtcNow(), cancellationToken);
+                }
+
+                return await RecordAsync(key, input, EmailStatuses.Unknown, detail, cancellationToken);
+        }
+    }
+
+    private async Task<SendEmailResult> RecordAsync(string key, SendEmailRequest input, string status, string? detail, CancellationToken cancellationToken)
     {
         await store.AddTouchpointAsync(new Touchpoint
         {
-            Id = context.IdempotencyKey,
+            Id = key,
             JourneyId = input.JourneyId,
             DealerId = input.DealerId,
             CustomerId = input.CustomerId,

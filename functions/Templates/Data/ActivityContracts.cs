@@ -18,10 +18,45 @@ public sealed record SendEmailRequest
     /// <summary>Liquid model: <c>customer</c>, <c>data</c>, <c>event</c>, <c>journey</c>.</summary>
     public JsonObject? Model { get; init; }
     public required TouchpointCause Cause { get; init; }
+    /// <summary>
+    /// The message's key in the delivery ledger, stable across crashes and across retries of the step (the interpreter makes
+    /// it from instance, execution, step and occurrence); the activity's idempotency key when null.
+    /// </summary>
+    public string? DeliveryKey { get; init; }
+    /// <summary>A SendGrid dynamic template id (the step's <c>sendGridTemplateId</c>).</summary>
+    public string? SendGridTemplateId { get; init; }
+    /// <summary>The step's <c>capped</c>: <c>defer</c> (default) or <c>skip</c>.</summary>
+    public string? Capped { get; init; }
+    /// <summary>Which delivery attempt this is (1 for the first); on <see cref="MaxDeliveryAttempts"/> a refusal is final.</summary>
+    public int DeliveryAttempt { get; init; } = 1;
+    public int MaxDeliveryAttempts { get; init; } = 1;
 }
 
-/// <summary>Result of <see cref="JourneyNames.SendEmailActivity"/>: <c>sent</c> or <c>suppressed</c> (with why).</summary>
-public sealed record SendEmailResult(string Status, string? Detail = null);
+/// <summary>
+/// Result of <see cref="JourneyNames.SendEmailActivity"/>: <see cref="EmailStatuses"/>. For <c>retry</c> (the provider said
+/// later) and <c>deferred</c> (frequency cap) <see cref="RetryAt"/> says when to call again with the same delivery key.
+/// </summary>
+public sealed record SendEmailResult(string Status, string? Detail = null)
+{
+    public DateTimeOffset? RetryAt { get; init; }
+}
+
+/// <summary>Statuses of e-mail touchpoints and results.</summary>
+public static class EmailStatuses
+{
+    public const string Sent = "sent";
+    /// <summary>No consent, or a suppression (unsubscribe, bounce, spam report).</summary>
+    public const string Suppressed = "suppressed";
+    public const string Failed = "failed";
+    /// <summary>A previous run called the provider and was interrupted before it recorded the answer: not resent.</summary>
+    public const string Unknown = "unknown";
+    /// <summary>Skipped by the frequency cap (<c>capped: skip</c>).</summary>
+    public const string Capped = "capped";
+    /// <summary>Result only: the provider refused for now; call again at <see cref="SendEmailResult.RetryAt"/>.</summary>
+    public const string Retry = "retry";
+    /// <summary>Result only: the frequency cap is reached (<c>capped: defer</c>); call again at <see cref="SendEmailResult.RetryAt"/>.</summary>
+    public const string Deferred = "deferred";
+}
 
 /// <summary>Input of <see cref="JourneyNames.CreateTaskActivity"/>.</summary>
 public sealed record CreateTaskRequest

@@ -1,6 +1,7 @@
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Templates.Activities;
 using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Delivery;
 using JourneyOrchestrator.Templates.Emails;
 using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Scheduling;
@@ -13,7 +14,8 @@ namespace JourneyOrchestrator.Templates.DependencyInjection;
 /// <summary>
 /// Registers the interpreter (<see cref="JourneyNames.Orchestration"/>), the send-e-mail and create-task activities, the e-mail
 /// template source, the Liquid renderer, the business calendar, the validator and the dev-mailbox e-mail sender (replace
-/// <see cref="IEmailSender"/> to send for real). The host must also register <see cref="IJourneyDataStore"/> and
+/// <see cref="IEmailSender"/> to send for real), an in-memory <see cref="IDeliveryStore"/> and no frequency cap (<c>AddJourneyDelivery</c>
+/// replaces these with SendGrid, SQLite and the configured policy). The host must also register <see cref="IJourneyDataStore"/> and
 /// <see cref="ITemplateCatalog"/>.
 /// </summary>
 public static class JourneyTemplatesServiceCollectionExtensions
@@ -34,6 +36,8 @@ public static class JourneyTemplatesServiceCollectionExtensions
         services.TryAddSingleton<IBusinessCalendar>(new BusinessCalendar(options.BusinessHours));
         services.TryAddSingleton<LiquidRenderer>();
         services.TryAddSingleton<IEmailSender, DevMailboxEmailSender>();
+        services.TryAddSingleton<IDeliveryStore, InMemoryDeliveryStore>();
+        services.TryAddSingleton(new EmailDeliveryOptions());
         services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>()));
         builder.AddOrchestration<JourneyInterpreter>(JourneyNames.Orchestration);
         builder.AddActivity<SendEmailActivity>(JourneyNames.SendEmailActivity);

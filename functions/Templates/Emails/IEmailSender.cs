@@ -10,11 +10,26 @@ public sealed record OutgoingEmail(
     string Subject,
     string HtmlBody,
     string EmailTemplate,
-    string Category);
+    string Category)
+{
+    /// <summary>The step that sends it (for the provider's custom arguments).</summary>
+    public string? StepId { get; init; }
+
+    /// <summary>A SendGrid dynamic template id; a provider that knows it sends the template with <see cref="TemplateData"/> instead of the rendered content.</summary>
+    public string? SendGridTemplateId { get; init; }
+
+    /// <summary>The journey model the content was rendered with (for dynamic templates).</summary>
+    public System.Text.Json.Nodes.JsonObject? TemplateData { get; init; }
+
+    /// <summary>The one-click unsubscribe link of a marketing e-mail (RFC 8058): sent as <c>List-Unsubscribe</c> with <c>List-Unsubscribe-Post</c>.</summary>
+    public Uri? UnsubscribeUrl { get; init; }
+}
 
 /// <summary>
-/// Delivers e-mail (the seam for SendGrid). Called at least once per key: implementations must deduplicate on
-/// <see cref="OutgoingEmail.IdempotencyKey"/>. Throw for a failure worth retrying.
+/// Delivers e-mail (the seam for SendGrid). The send-e-mail activity calls it at most once per key (it keeps a ledger,
+/// <see cref="Delivery.IDeliveryStore"/>); implementations may deduplicate on <see cref="OutgoingEmail.IdempotencyKey"/> too.
+/// Throw <see cref="EmailRejectedException"/> for a permanent refusal, <see cref="EmailDeferredException"/> when nothing was
+/// accepted and a later attempt may succeed; any other exception is taken as "may have been sent".
 /// </summary>
 public interface IEmailSender
 {

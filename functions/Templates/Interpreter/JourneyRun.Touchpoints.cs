@@ -7,8 +7,13 @@ namespace JourneyOrchestrator.Templates.Interpreter;
 
 internal sealed partial class JourneyRun
 {
+    /// <summary>Delivery attempts of one e-mail when the provider refuses for now (429, 5xx), each after a durable timer.</summary>
+    public const int MaxEmailDeliveryAttempts = 6;
+
     private async Task SendEmailAsync(StepSpec step)
     {
+        // Stable for this occurrence of the step across replays, crashes and retries, so the ledger sends it at most once.
+        var deliveryKey = $"{_ctx.InstanceId}:{_ctx.ExecutionId}:{step.Id}:{_emailsSent++}";
         var request = new SendEmailRequest
         {
             JourneyId = _ctx.InstanceId,
@@ -21,10 +26,36 @@ internal sealed partial class JourneyRun
             Category = step.Category ?? "marketing",
             Model = _model.Snapshot(),
             Cause = _cause,
+            DeliveryKey = deliveryKey,
+            SendGridTemplateId = step.SendGridTemplateId,
+            Capped = step.Capped,
+            MaxDeliveryAttempts = MaxEmailDeliveryAttempts,
         };
+        if (request.Category == "marketing" && _calendar.NextSendTime(_input.DealerId, Now) is var allowed && allowed > Now)
+        {
+            // Quiet hours or a holiday: a durable timer until e-mail may go out (the calendar is a pure function of time).
+            Publish([], allowed);
+            await _ctx.CreateTimerAsync(allowed.UtcDateTime, CancellationToken.None);
+            _sinceWait = 0;
+        }
+
         try
         {
-            await _ctx.CallActivityAsync<SendEmailResult>(JourneyNames.SendEmailActivity, request, TouchpointRetry);
+            for (var attempt = 1; ; attempt++)
+            {
+                var result = await _ctx.CallActivityAsync<SendEmailResult>(
+                    JourneyNames.SendEmailActivity, request with { DeliveryAttempt = attempt }, TouchpointRetry);
+                if (result.Status is not (EmailStatuses.Retry or EmailStatuses.Deferred) || result.RetryAt is not { } retryAt)
+                {
+                    break;
+                }
+
+                // The provider said "later" or the frequency cap is reached: wait durably, then the same key again.
+                var at = _calendar.NextSendTime(_input.DealerId, retryAt > Now ? retryAt : Now.AddSeconds(1));
+                Publish([], at);
+                await _ctx.CreateTimerAsync(at.UtcDateTime, CancellationToken.None);
+                _sinceWait = 0;
+            }
         }
         catch (ActivityFailedException e)
         {

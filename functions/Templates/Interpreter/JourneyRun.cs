@@ -26,6 +26,7 @@ internal sealed partial class JourneyRun
     private string _currentStep = "";
     private string? _lastError;
     private int _sinceWait;
+    private int _emailsSent;
 
     public JourneyRun(OrchestrationContext ctx, JourneyTemplate template, JourneyInput input, IBusinessCalendar calendar)
     {

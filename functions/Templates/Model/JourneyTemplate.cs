@@ -111,6 +111,17 @@ public sealed record StepSpec
     public string? Email { get; init; }
     /// <summary><c>marketing</c> (default; honours consent and unsubscribe) or <c>transactional</c> (e.g. the delivery-date confirmation).</summary>
     public string? Category { get; init; }
+    /// <summary>
+    /// A SendGrid dynamic template id (<c>d-</c> and 32 hex digits). With the SendGrid provider the e-mail is sent as that
+    /// template with <c>dynamic_template_data</c> = the journey model; the Liquid template <see cref="Email"/> is then only
+    /// the development mailbox's rendering. Without it the rendered Liquid is sent as content.
+    /// </summary>
+    public string? SendGridTemplateId { get; init; }
+    /// <summary>
+    /// What a marketing e-mail does when the customer's frequency cap is reached: <c>defer</c> (default: wait until the cap
+    /// allows it) or <c>skip</c> (record a <c>capped</c> touchpoint and go on). Transactional e-mail is never capped.
+    /// </summary>
+    public string? Capped { get; init; }
 
     // ---- task ----
     /// <summary>Task type, e.g. <c>call-testdrive-invite</c>, <c>call-quote-reaction</c>, <c>prepare-sharper-offer</c>, <c>satisfaction-call</c>.</summary>

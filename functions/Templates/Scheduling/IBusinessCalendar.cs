@@ -14,4 +14,10 @@ public interface IBusinessCalendar
 
     /// <summary>The IANA time zone the dealer's hours are in.</summary>
     TimeZoneInfo TimeZoneOf(string dealerId);
+
+    /// <summary>
+    /// <paramref name="time"/> when customer e-mail may go out then; otherwise the end of the dealer's quiet hours (or the
+    /// holiday). E-mail due in quiet hours waits for this time. No quiet hours by default.
+    /// </summary>
+    DateTimeOffset NextSendTime(string dealerId, DateTimeOffset time) => time;
 }

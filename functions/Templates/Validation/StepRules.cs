@@ -11,7 +11,7 @@ internal static class StepRules
 
     public static readonly IReadOnlyDictionary<string, string[]> Allowed = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        [StepKinds.Email] = ["email", "category", "next"],
+        [StepKinds.Email] = ["email", "category", "sendGridTemplateId", "capped", "next"],
         [StepKinds.Task] = ["task", "title", "dueIn", "onComplete", "next"],
         [StepKinds.Wait] = ["duration", "until", "untilData", "offset", "businessHours", "next"],
         [StepKinds.WaitForEvent] = ["events", "timeout", "on", "onTimeout", "next"],

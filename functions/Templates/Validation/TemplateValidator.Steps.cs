@@ -93,6 +93,16 @@ public sealed partial class TemplateValidator
                 Add($"{path}.category", $"Unknown category '{step.Category}'; use 'marketing' (needs consent) or 'transactional'.");
             }
 
+            if (step.SendGridTemplateId is not null && !SendGridTemplateIdPattern().IsMatch(step.SendGridTemplateId))
+            {
+                Add($"{path}.sendGridTemplateId", $"'{step.SendGridTemplateId}' is not a SendGrid dynamic template id ('d-' and 32 lowercase hex digits).");
+            }
+
+            if (step.Capped is not null and not "defer" and not "skip")
+            {
+                Add($"{path}.capped", $"Unknown capped behaviour '{step.Capped}'; use 'defer' (wait until the frequency cap allows it) or 'skip'.");
+            }
+
             if (step.Email is null)
             {
                 return;

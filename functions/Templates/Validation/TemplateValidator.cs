@@ -39,6 +39,9 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
         return run.Errors;
     }
 
+    [GeneratedRegex("^d-[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    internal static partial Regex SendGridTemplateIdPattern();
+
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$", RegexOptions.CultureInvariant)]
     internal static partial Regex TemplateIdPattern();
 
