@@ -1,0 +1,119 @@
+using System.Text.Json.Serialization;
+using JourneyOrchestrator.Core.DependencyInjection;
+using JourneyOrchestrator.Core.Runtime;
+using JourneyOrchestrator.Host.Api;
+using JourneyOrchestrator.Host.Clock;
+using JourneyOrchestrator.Host.Endpoints;
+using JourneyOrchestrator.Host.Journeys;
+using JourneyOrchestrator.Host.Security;
+using JourneyOrchestrator.Host.TemplateCatalog;
+using JourneyOrchestrator.Storage.Sqlite;
+using JourneyOrchestrator.Storage.Sqlite.Data;
+using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.DependencyInjection;
+using Microsoft.AspNetCore.Authentication;
+
+namespace JourneyOrchestrator.Host.Configuration;
+
+/// <summary>The host's wiring: <see cref="AddJourneyHost"/> registers everything, <see cref="MapJourneyHost"/> the pipeline and routes.</summary>
+public static class JourneyHostExtensions
+{
+    /// <exception cref="HostConfigurationException">The <c>Journeys</c> configuration is unusable.</exception>
+    public static WebApplicationBuilder AddJourneyHost(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var settings = JourneyHostSettings.Resolve(builder.Configuration, builder.Environment);
+        var services = builder.Services;
+        services.AddSingleton(settings);
+
+        // Bodies: the largest route limit (templates, 1 MB) at the server; each route enforces its own (RequestBody).
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.TemplateLimit + 1024);
+
+        // Time: the manual clock (Development) or the wall clock, for the runtime and everything else.
+        var manual = new ManualTimeProvider(settings.ManualClockStart ?? TruncateToSecond(TimeProvider.System.GetUtcNow()));
+        services.AddSingleton(manual);
+        services.AddSingleton<TimeProvider>(settings.Clock == ClockMode.Manual ? manual : TimeProvider.System);
+
+        // The product data, then the template cache and publisher. The initializer is the first hosted service: the data
+        // store is open and the shipped templates are published before the runtime's workers start.
+        services.AddSingleton<IJourneyDataStore>(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
+        services.AddSingleton<CachingTemplateCatalog>();
+        services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<CachingTemplateCatalog>());
+        services.AddSingleton<TemplatePublisher>();
+        services.AddHostedService<DataStoreInitializer>();
+
+        services.AddJourneyOrchestrator(options =>
+            {
+                builder.Configuration.GetSection("Journeys:Runtime").Bind(options);
+                if (settings.Clock == ClockMode.Manual)
+                {
+                    options.RunWorkers = false; // the manual-clock driver runs the dispatcher and activities instead
+                }
+            })
+            .UseSqliteStorage(options => options.Path = settings.RuntimeDatabasePath)
+            .AddJourneyTemplates(options =>
+            {
+                options.EmailTemplateFolder = settings.EmailTemplatesFolder;
+                options.BusinessHours = settings.BusinessHours;
+            });
+
+        services.AddSingleton<ManualClockDriver>();
+        services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
+        services.AddSingleton<JourneyService>();
+
+        // API: JSON, problem details for every error, API keys and roles, OpenAPI.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+        });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
+            c.ProblemDetails.Detail ??= c.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound => $"There is no route {c.HttpContext.Request.Method} {c.HttpContext.Request.Path}; see /openapi/v1.json.",
+                StatusCodes.Status405MethodNotAllowed => $"{c.HttpContext.Request.Path} does not take {c.HttpContext.Request.Method}; see /openapi/v1.json.",
+                StatusCodes.Status415UnsupportedMediaType => $"This route does not take Content-Type '{c.HttpContext.Request.ContentType ?? "(none)"}'; see /openapi/v1.json for what it accepts.",
+                _ => null,
+            };
+        });
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.DealerPolicy, p => p.RequireRole(Roles.Dealer, Roles.Admin))
+            .AddPolicy(Roles.TemplateWritePolicy, p => p.RequireRole(Roles.Marketing, Roles.Admin))
+            .AddPolicy(Roles.AnyRolePolicy, p => p.RequireRole(Roles.Dealer, Roles.Marketing, Roles.Admin))
+            .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin));
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>());
+        return builder;
+    }
+
+    public static WebApplication MapJourneyHost(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var settings = app.Services.GetRequiredService<JourneyHostSettings>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi().AllowAnonymous();
+        app.MapHealthEndpoints();
+        app.MapJourneyEndpoints();
+        app.MapCustomerEndpoints();
+        app.MapTemplateEndpoints();
+        app.MapTaskEndpoints();
+        app.MapMailboxEndpoints();
+        if (settings.Clock == ClockMode.Manual)
+        {
+            app.MapManualClockEndpoints();
+        }
+
+        return app;
+    }
+
+    private static DateTimeOffset TruncateToSecond(DateTimeOffset time) => new(time.Ticks - (time.Ticks % TimeSpan.TicksPerSecond), time.Offset);
+}

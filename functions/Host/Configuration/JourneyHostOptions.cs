@@ -1,0 +1,78 @@
+namespace JourneyOrchestrator.Host.Configuration;
+
+/// <summary>
+/// The <c>Journeys</c> configuration section as written (appsettings or environment variables such as
+/// <c>Journeys__Clock=Manual</c>). <see cref="JourneyHostSettings.Resolve(Microsoft.Extensions.Configuration.IConfiguration, Microsoft.Extensions.Hosting.IHostEnvironment)"/> checks it and resolves paths.
+/// </summary>
+public sealed class JourneyHostOptions
+{
+    public const string Section = "Journeys";
+
+    public StorageSection Storage { get; set; } = new();
+
+    /// <summary><c>System</c> (default) or <c>Manual</c> (Development only): a clock moved by <c>POST /api/dev/clock/advance</c>.</summary>
+    public string? Clock { get; set; }
+
+    public ManualClockSection ManualClock { get; set; } = new();
+
+    public TemplatesSection Templates { get; set; } = new();
+
+    /// <summary>API keys: <c>Journeys__ApiKeys__0__Key</c>, <c>__Role</c> (dealer, marketing, admin), <c>__DealerId</c> (dealer keys).</summary>
+    public List<ApiKeySection> ApiKeys { get; set; } = [];
+
+    public BusinessHoursSection BusinessHours { get; set; } = new();
+
+    public sealed class StorageSection
+    {
+        /// <summary>Only <c>Sqlite</c> for now.</summary>
+        public string? Provider { get; set; }
+
+        public SqliteSection Sqlite { get; set; } = new();
+    }
+
+    public sealed class SqliteSection
+    {
+        /// <summary>
+        /// The data folder (default <c>data</c>, relative to the content root), or the runtime database file in it (a path
+        /// ending in <c>.db</c>). The folder holds <c>journeys.db</c> (runtime) and <c>journeys-data.db</c> (templates,
+        /// customers, tasks, touchpoints, mailbox).
+        /// </summary>
+        public string? Path { get; set; }
+    }
+
+    public sealed class ManualClockSection
+    {
+        /// <summary>Where the manual clock starts (ISO 8601 with offset); the wall clock's time at start-up when empty.</summary>
+        public string? Start { get; set; }
+    }
+
+    public sealed class TemplatesSection
+    {
+        /// <summary>The folder of the shipped templates (<c>*.yaml</c>, <c>emails/*.liquid</c>); found beside the host by default.</summary>
+        public string? Path { get; set; }
+
+        /// <summary>Publish the folder's templates at start-up (a new version only when a template's content changed).</summary>
+        public bool PublishOnStartup { get; set; } = true;
+    }
+
+    public sealed class ApiKeySection
+    {
+        public string? Key { get; set; }
+        public string? Role { get; set; }
+        public string? DealerId { get; set; }
+    }
+
+    public sealed class BusinessHoursSection
+    {
+        /// <summary>IANA id of the dealers' default time zone (default Europe/Amsterdam).</summary>
+        public string? TimeZone { get; set; }
+        /// <summary>Local opening time, e.g. 09:00.</summary>
+        public string? Opens { get; set; }
+        /// <summary>Local closing time, e.g. 17:00.</summary>
+        public string? Closes { get; set; }
+        /// <summary>Open days, e.g. Monday..Friday.</summary>
+        public List<DayOfWeek>? Days { get; set; }
+        /// <summary>Dealer id to IANA time zone.</summary>
+        public Dictionary<string, string> DealerTimeZones { get; set; } = [];
+    }
+}

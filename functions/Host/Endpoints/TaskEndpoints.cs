@@ -1,0 +1,89 @@
+using System.Security.Claims;
+using JourneyOrchestrator.Core.Client;
+using JourneyOrchestrator.Core.Storage;
+using JourneyOrchestrator.Host.Api;
+using JourneyOrchestrator.Host.Journeys;
+using JourneyOrchestrator.Host.Security;
+using JourneyOrchestrator.Templates.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace JourneyOrchestrator.Host.Endpoints;
+
+/// <summary><c>/api/tasks</c>: the sales tasks journeys create, and completing them (dealer, admin).</summary>
+public static class TaskEndpoints
+{
+    public static IEndpointRouteBuilder MapTaskEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/tasks").WithTags("Tasks").RequireAuthorization(Roles.DealerPolicy);
+
+        group.MapGet("/", ListAsync)
+            .WithName("ListTasks")
+            .WithSummary("List sales tasks")
+            .WithDescription("Tasks in creation order, filtered by dealerId and status (open, completed). A dealer key sees its own dealer's tasks only.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
+
+        group.MapPost("/{id}/complete", CompleteAsync)
+            .WithName("CompleteTask")
+            .WithSummary("Complete a sales task")
+            .WithDescription("Completes an open task with an outcome (and notes), and raises the task's onComplete event (task.completed when its step names none) into the journey, with {outcome, notes, taskId, taskType} as data and an event id derived from the task id: completing twice changes nothing.")
+            .Accepts<CompleteTaskRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        return routes;
+    }
+
+    private static async Task<Ok<TaskPage>> ListAsync(string? dealerId, string? status, ClaimsPrincipal user, IJourneyDataStore data, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        errors.Id("dealerId", dealerId, required: false);
+        if (status is not null and not TaskStatuses.Open and not TaskStatuses.Completed)
+        {
+            errors.Add("status", "Must be open or completed.");
+        }
+
+        errors.ThrowIfAny();
+        var dealer = Caller.From(user).ScopeDealer(dealerId, "tasks");
+        return TypedResults.Ok(new TaskPage(await data.ListTasksAsync(dealer, status, cancellationToken)));
+    }
+
+    private static async Task<Ok<TaskCompleted>> CompleteAsync(
+        string id, HttpRequest request, ClaimsPrincipal user, IJourneyDataStore data, JourneyClient client, TimeProvider time, CancellationToken cancellationToken)
+    {
+        InputRules.InstanceId(id, "id");
+        var body = await RequestBody.ReadJsonAsync<CompleteTaskRequest>(request, cancellationToken);
+        var errors = new FieldErrors();
+        errors.Text("$.outcome", body.Outcome, InputRules.MaxNameLength, required: true);
+        errors.Text("$.notes", body.Notes, InputRules.MaxNotesLength, required: false);
+        errors.ThrowIfAny();
+
+        var task = await data.GetTaskAsync(id, cancellationToken) ?? throw ApiProblemException.NotFound($"No task '{id}'.");
+        Caller.From(user).EnsureAccess(task.DealerId, "tasks");
+        var completed = await data.CompleteTaskAsync(id, body.Outcome!.Trim(), body.Notes, time.GetUtcNow(), cancellationToken)
+            ?? throw ApiProblemException.NotFound($"No task '{id}'.");
+
+        // Raised with the task's completion (not this request's) data and a fixed event id: a second completion is a duplicate.
+        var eventName = completed.OnCompleteEvent ?? JourneyNames.TaskCompletedEvent;
+        var eventId = JourneyIds.ForTaskCompletion(completed.Id);
+        var payload = new JourneyEventPayload
+        {
+            OccurredAt = completed.CompletedAt,
+            Data = new System.Text.Json.Nodes.JsonObject
+            {
+                ["outcome"] = completed.Outcome,
+                ["notes"] = completed.Notes,
+                ["taskId"] = completed.Id,
+                ["taskType"] = completed.Type,
+            },
+        };
+        var result = await client.RaiseEventAsync(completed.JourneyId, eventName, payload, eventId, cancellationToken);
+        var delivery = result switch
+        {
+            EnqueueResult.Accepted => "raised",
+            EnqueueResult.Duplicate => "duplicate",
+            EnqueueResult.InstanceFinished => "journeyFinished",
+            _ => "journeyNotFound",
+        };
+        return TypedResults.Ok(new TaskCompleted(completed, completed.JourneyId, eventName, eventId, delivery));
+    }
+}

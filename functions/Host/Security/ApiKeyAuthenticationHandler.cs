@@ -1,0 +1,87 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using JourneyOrchestrator.Host.Api;
+using JourneyOrchestrator.Host.Configuration;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace JourneyOrchestrator.Host.Security;
+
+/// <summary>The configured keys, looked up by a hash of the key so that comparison time does not depend on the key.</summary>
+public sealed class ApiKeyStore
+{
+    private readonly Dictionary<string, ApiKey> _byHash;
+
+    public ApiKeyStore(JourneyHostSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        _byHash = settings.ApiKeys.ToDictionary(k => Hash(k.Key), StringComparer.Ordinal);
+    }
+
+    public ApiKey? Find(string presented) => _byHash.GetValueOrDefault(Hash(presented));
+
+    private static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
+
+/// <summary>
+/// Authenticates <c>X-Api-Key</c>. No header: anonymous (401 where a key is needed). Unknown key: 401. 401 and 403 answers
+/// are problem details that say what to send.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ApiKeyStore keys,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (values.Count > 1 || keys.Find(values[0]!) is not { } key)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        }
+
+        List<Claim> claims = [new(ClaimTypes.Role, key.Role), new(ClaimTypes.Name, key.Role + (key.DealerId is null ? "" : ":" + key.DealerId))];
+        if (key.DealerId is not null)
+        {
+            claims.Add(new Claim(Roles.DealerClaim, key.DealerId));
+        }
+
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
+        var presented = Request.Headers.ContainsKey(HeaderName);
+        await WriteAsync(StatusCodes.Status401Unauthorized, "Unauthorized",
+            presented ? $"The {HeaderName} header does not hold a known API key." : $"Send an API key in the {HeaderName} header.");
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        var role = Context.User.FindFirstValue(ClaimTypes.Role);
+        await WriteAsync(StatusCodes.Status403Forbidden, "Forbidden", $"An API key with role '{role}' may not use {Request.Method} {Request.Path}.");
+    }
+
+    private async Task WriteAsync(int status, string title, string detail) =>
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = ApiExceptionHandler.Create(status, title, detail, []),
+        });
+}
