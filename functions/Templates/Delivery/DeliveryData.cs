@@ -96,6 +96,9 @@ public interface IDeliveryStore
     /// <summary>The suppressions of the dealer that match the customer id or the address (case-insensitive).</summary>
     Task<IReadOnlyList<Suppression>> FindSuppressionsAsync(string dealerId, string? customerId, string? email, CancellationToken cancellationToken = default);
 
-    /// <summary>Records a provider's event id; false when it was seen before (a webhook retry).</summary>
+    /// <summary>True when the provider's event id was recorded (processed) before.</summary>
+    Task<bool> HasWebhookEventAsync(string provider, string eventId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a provider's event id once it is processed; false when it was recorded before (a webhook retry).</summary>
     Task<bool> TryRecordWebhookEventAsync(string provider, string eventId, DateTimeOffset now, CancellationToken cancellationToken = default);
 }

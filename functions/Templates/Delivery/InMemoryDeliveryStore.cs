@@ -118,6 +118,14 @@ public sealed class InMemoryDeliveryStore : IDeliveryStore
         }
     }
 
+    public Task<bool> HasWebhookEventAsync(string provider, string eventId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_events.Contains(provider + "\n" + eventId));
+        }
+    }
+
     public Task<bool> TryRecordWebhookEventAsync(string provider, string eventId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         lock (_gate)

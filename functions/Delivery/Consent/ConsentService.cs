@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using JourneyOrchestrator.Core.Client;
+using JourneyOrchestrator.Core.Storage;
+using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Delivery;
+using Microsoft.Extensions.Logging;
+
+namespace JourneyOrchestrator.Delivery.Consent;
+
+/// <summary>Unsubscribes customers: a suppression every later send honours, and <c>customer.unsubscribed</c> into their journeys.</summary>
+public sealed partial class ConsentService(
+    IDeliveryStore delivery, IJourneyDataStore customers, JourneyClient client, TimeProvider time, ILogger<ConsentService> logger)
+{
+    /// <summary>The event raised into a customer's journeys when they unsubscribe.</summary>
+    public const string UnsubscribedEvent = "customer.unsubscribed";
+
+    /// <summary>
+    /// Suppresses the customer's marketing e-mail with the dealer and raises <see cref="UnsubscribedEvent"/> into each of
+    /// their running journeys with the event id <c>unsubscribe-{hash of <paramref name="cause"/>}</c>, so repeating the same
+    /// request (a second click, a webhook retry) changes nothing. Returns how many journeys were told.
+    /// </summary>
+    public async Task<int> UnsubscribeAsync(string dealerId, string customerId, string reason, string cause, JsonObject? data, CancellationToken cancellationToken)
+    {
+        var profile = await customers.GetCustomerAsync(dealerId, customerId, cancellationToken);
+        await delivery.AddSuppressionAsync(new Suppression
+        {
+            DealerId = dealerId,
+            CustomerId = customerId,
+            Email = profile?.Email.ToLowerInvariant(),
+            Scope = SuppressionScopes.Marketing,
+            Reason = reason,
+            CreatedAt = time.GetUtcNow(),
+        }, cancellationToken);
+
+        var eventId = "unsubscribe-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(cause)))[..32];
+        var told = 0;
+        string? continuation = null;
+        do
+        {
+            var page = await client.QueryAsync(new InstanceQuery
+            {
+                Statuses = [InstanceStatus.Pending, InstanceStatus.Running, InstanceStatus.Suspended],
+                Tags = new Dictionary<string, string> { [JourneyNames.DealerTag] = dealerId, [JourneyNames.CustomerTag] = customerId },
+                ContinuationToken = continuation,
+            }, cancellationToken);
+            foreach (var instance in page.Instances)
+            {
+                var result = await client.RaiseEventAsync(
+                    instance.InstanceId, UnsubscribedEvent, new JourneyEventPayload { Data = data ?? new JsonObject { ["reason"] = reason } }, eventId, cancellationToken);
+                told += result == EnqueueResult.Accepted ? 1 : 0;
+            }
+
+            continuation = page.ContinuationToken;
+        }
+        while (continuation is not null);
+
+        Log.Unsubscribed(logger, dealerId, customerId, reason, told);
+        return told;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Customer {CustomerId} of dealer {DealerId} unsubscribed ({Reason}); {Journeys} journey(s) told.")]
+        public static partial void Unsubscribed(ILogger logger, string dealerId, string customerId, string reason, int journeys);
+    }
+}

@@ -1,0 +1,71 @@
+using JourneyOrchestrator.Delivery.Consent;
+using JourneyOrchestrator.Delivery.Email;
+using JourneyOrchestrator.Delivery.Webhooks;
+using JourneyOrchestrator.Storage.Sqlite.Delivery;
+using JourneyOrchestrator.Templates.Delivery;
+using JourneyOrchestrator.Templates.Emails;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace JourneyOrchestrator.Delivery.DependencyInjection;
+
+/// <summary>Registers the delivery channels from configuration (<c>Journeys:Email</c>, <c>Journeys:Delivery</c>).</summary>
+public static class DeliveryServiceCollectionExtensions
+{
+    /// <summary>
+    /// The e-mail provider (<c>Journeys:Email:Provider</c>: <c>Dev</c> keeps the development mailbox, <c>SendGrid</c> sends
+    /// for real), the SQLite delivery store (<c>Journeys:Delivery:DatabasePath</c>, default
+    /// <c>{Journeys:Storage:Sqlite:Path}/journeys-delivery.db</c>), the frequency cap, unsubscribe links, the consent service
+    /// and the SendGrid webhook processor. Order-independent with <c>AddJourneyTemplates</c> (replaces its defaults).
+    /// Options are validated on start.
+    /// </summary>
+    public static IServiceCollection AddJourneyDelivery(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<JourneyEmailOptions>()
+            .Bind(configuration.GetSection(JourneyEmailOptions.Section))
+            .Validate(o => o.Provider is EmailProviders.Dev or EmailProviders.SendGrid, "Journeys:Email:Provider must be Dev or SendGrid.")
+            .Validate(o => o.Provider != EmailProviders.SendGrid || !string.IsNullOrWhiteSpace(o.SendGrid.ApiKey), "Journeys:Email:SendGrid:ApiKey is required when Journeys:Email:Provider is SendGrid.")
+            .Validate(o => o.Provider != EmailProviders.SendGrid || (o.Unsubscribe.BaseUrl is not null && !string.IsNullOrWhiteSpace(o.Unsubscribe.SigningKey)),
+                "Journeys:Email:Unsubscribe:BaseUrl and :SigningKey are required with SendGrid (every marketing e-mail carries an unsubscribe link).")
+            .Validate(o => o.Unsubscribe.SigningKey is null || IsKey(o.Unsubscribe.SigningKey), "Journeys:Email:Unsubscribe:SigningKey must be base64 of at least 32 bytes.")
+            .Validate(o => o.FrequencyCap.MaxMarketingEmails >= 0 && o.FrequencyCap.Window > TimeSpan.Zero, "Journeys:Email:FrequencyCap needs MaxMarketingEmails >= 0 and a positive Window.")
+            .ValidateOnStart();
+
+        var provider = configuration[$"{JourneyEmailOptions.Section}:Provider"] ?? EmailProviders.Dev;
+        services.TryAddSingleton(TimeProvider.System);
+        if (string.Equals(provider, EmailProviders.SendGrid, StringComparison.Ordinal))
+        {
+            services.AddHttpClient<SendGridEmailSender>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<JourneyEmailOptions>>().Value.SendGrid.Timeout);
+            services.Replace(ServiceDescriptor.Singleton<IEmailSender>(sp => sp.GetRequiredService<SendGridEmailSender>()));
+        }
+
+        var path = configuration["Journeys:Delivery:DatabasePath"]
+            ?? Path.Combine(configuration["Journeys:Storage:Sqlite:Path"] ?? "data", SqliteDeliveryStore.DefaultFileName);
+        services.Replace(ServiceDescriptor.Singleton<IDeliveryStore>(_ => new SqliteDeliveryStore(path)));
+        services.Replace(ServiceDescriptor.Singleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<JourneyEmailOptions>>().Value;
+            return new EmailDeliveryOptions
+            {
+                MaxMarketingEmailsPerWindow = options.FrequencyCap.MaxMarketingEmails,
+                FrequencyWindow = options.FrequencyCap.Window,
+                DealerMaxMarketingEmails = options.Dealers.Where(d => d.Value.MaxMarketingEmails is not null).ToDictionary(d => d.Key, d => d.Value.MaxMarketingEmails!.Value, StringComparer.Ordinal),
+            };
+        }));
+        services.TryAddSingleton<UnsubscribeTokens>();
+        services.Replace(ServiceDescriptor.Singleton<IUnsubscribeLinks>(sp => sp.GetRequiredService<UnsubscribeTokens>()));
+        services.TryAddSingleton<ConsentService>();
+        services.TryAddSingleton<SendGridEventProcessor>();
+        return services;
+    }
+
+    private static bool IsKey(string value)
+    {
+        var buffer = new byte[value.Length];
+        return Convert.TryFromBase64String(value, buffer, out var written) && written >= 32;
+    }
+}
