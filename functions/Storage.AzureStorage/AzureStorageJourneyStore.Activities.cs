@@ -104,7 +104,7 @@ public sealed partial class AzureStorageJourneyStore
                 items.Add(await ReadActivityAsync(row, token).ConfigureAwait(false));
             }).ConfigureAwait(false);
 
-            var knownDue = dueAgain.Append(scan.NextDue ?? DateTimeOffset.MaxValue).Min();
+            var knownDue = dueAgain.Concat(items.Select(i => i.LockedUntil ?? DateTimeOffset.MaxValue)).Append(scan.NextDue ?? DateTimeOffset.MaxValue).Min();
             _activityGate.Completed(version, foundWork: !items.IsEmpty || scan.Truncated || skipped > 0,
                 knownDue == DateTimeOffset.MaxValue ? null : knownDue);
             return [.. items.OrderBy(a => a.VisibleAt)];

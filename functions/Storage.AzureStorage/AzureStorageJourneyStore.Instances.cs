@@ -333,7 +333,7 @@ public sealed partial class AzureStorageJourneyStore
             await FollowUpAsync(instanceId, async () =>
             {
                 var rest = await QueryAllAsync(_instances, TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), CancellationToken.None,
-                    select: ["RowKey", "InstanceId", "VisibleMs", "AvailableMs"]).ConfigureAwait(false);
+                    select: ["PartitionKey", "RowKey", "InstanceId", "VisibleMs", "AvailableMs"]).ConfigureAwait(false);
                 await DeleteRowsAsync(_instances, rest, CancellationToken.None).ConfigureAwait(false);
                 await ApplyScheduleAsync([], [.. activities.Select(EntryOf), .. rest.Where(IsWorkRow).Select(EntryOf)]).ConfigureAwait(false);
                 await foreach (var blob in _payloads.GetBlobsAsync(BlobTraits.None, BlobStates.None, BlobPrefix(instanceId), CancellationToken.None).ConfigureAwait(false))
@@ -359,7 +359,7 @@ public sealed partial class AzureStorageJourneyStore
 
         var filter = TableClient.CreateQueryFilter(
             $"RowKey eq {Keys.InstanceRow} and CompletedMs lt {Ms(completedBefore)} and (Status eq {nameof(InstanceStatus.Completed)} or Status eq {nameof(InstanceStatus.Failed)} or Status eq {nameof(InstanceStatus.Terminated)})");
-        var candidates = await QueryAllAsync(_instances, filter, cancellationToken, 1000, ["InstanceId", "CompletedMs"]).ConfigureAwait(false);
+        var candidates = await QueryAllAsync(_instances, filter, cancellationToken, 1000, ["PartitionKey", "RowKey", "InstanceId", "CompletedMs"]).ConfigureAwait(false);
         var ids = candidates.OrderBy(r => GetLong(r, "CompletedMs")).Select(r => r.GetString("InstanceId")).Take(maxCount).ToList();
         var purged = 0;
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = PurgeParallelism, CancellationToken = cancellationToken }, async (id, token) =>
@@ -411,7 +411,7 @@ public sealed partial class AzureStorageJourneyStore
     {
         var start = Keys.History(epoch, 0)[..^10];
         var rows = await QueryAllAsync(_instances, TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {start} and RowKey lt {Keys.After(start)}"),
-            CancellationToken.None, select: ["RowKey"]).ConfigureAwait(false);
+            CancellationToken.None, select: ["PartitionKey", "RowKey"]).ConfigureAwait(false);
         await DeleteRowsAsync(_instances, rows, CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -80,7 +80,8 @@ public sealed partial class AzureStorageJourneyStore
                 }
             }).ConfigureAwait(false);
 
-            var knownDue = dueAgain.Append(scan.NextDue ?? DateTimeOffset.MaxValue).Min();
+            // Our own locks count too: if this process drops a work item without committing, its lock expiry is when to look again.
+            var knownDue = dueAgain.Concat(items.Select(i => i.LockedUntil)).Append(scan.NextDue ?? DateTimeOffset.MaxValue).Min();
             _orchestrationGate.Completed(version, foundWork: !items.IsEmpty || scan.Truncated || skipped > 0,
                 knownDue == DateTimeOffset.MaxValue ? null : knownDue);
             return [.. items.OrderBy(i => i.Messages.Count > 0 ? i.Messages[0].VisibleAt : now)];

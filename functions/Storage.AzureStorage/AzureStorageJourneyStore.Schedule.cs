@@ -139,7 +139,7 @@ public sealed partial class AzureStorageJourneyStore
         lock (_pacingLock)
         {
             var pacingNow = _options.PacingClock.GetUtcNow();
-            if ((reasons & (PollReasons.LocalWrite | PollReasons.Due)) == 0 && rang == 0 && pacingNow < _nextSchedulePollAt)
+            if ((reasons & (PollReasons.LocalWrite | PollReasons.Due | PollReasons.Busy)) == 0 && rang == 0 && pacingNow < _nextSchedulePollAt)
             {
                 return false;
             }
@@ -245,7 +245,7 @@ public sealed partial class AzureStorageJourneyStore
         var firsts = await Task.WhenAll(partitions.Select(async partition =>
         {
             var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {after}");
-            await foreach (var row in _schedule.QueryAsync<TableEntity>(filter, 1, ["RowKey"], cancellationToken).ConfigureAwait(false))
+            await foreach (var row in _schedule.QueryAsync<TableEntity>(filter, 1, ["PartitionKey", "RowKey"], cancellationToken).ConfigureAwait(false))
             {
                 return long.Parse(row.RowKey.AsSpan(0, 15), NumberStyles.None, CultureInfo.InvariantCulture);
             }
@@ -276,7 +276,7 @@ public sealed partial class AzureStorageJourneyStore
             filter = "(" + filter + ") and " + TableClient.CreateQueryFilter($"Timestamp ge {last - SweepOverlap}");
         }
 
-        var rows = await QueryAllAsync(_instances, filter, cancellationToken, 1000, ["InstanceId", "VisibleMs", "AvailableMs"]).ConfigureAwait(false);
+        var rows = await QueryAllAsync(_instances, filter, cancellationToken, 1000, ["PartitionKey", "RowKey", "InstanceId", "VisibleMs", "AvailableMs"]).ConfigureAwait(false);
         await ApplyScheduleAsync(rows.Select(EntryOf), []).ConfigureAwait(false);
         lock (_pacingLock)
         {

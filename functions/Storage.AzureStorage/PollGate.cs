@@ -4,7 +4,8 @@ namespace JourneyOrchestrator.Storage.AzureStorage;
 /// Decides whether a lock call looks at storage at all, so that an idle worker costs few transactions.
 /// </summary>
 /// <remarks>
-/// A poll is due when this store wrote something since the last poll (local work is picked up at once), when the
+/// A poll is due when this store wrote something since the last poll (local work is picked up at once), when the last
+/// poll found work (there may be more), when the
 /// caller's <c>now</c> reached the earliest due time or lock expiry the last poll saw, or when the back-off interval
 /// (doubling after every empty poll, from the minimum to the maximum, on the real pacing clock) has elapsed. A gate
 /// never makes work visible early; it only delays discovery of work written by other processes, by at most the
@@ -18,6 +19,7 @@ internal sealed class PollGate(TimeProvider pacing, TimeSpan minimum, TimeSpan m
     private DateTimeOffset _nextPollAt = DateTimeOffset.MinValue;
     private TimeSpan _backoff = TimeSpan.Zero;
     private DateTimeOffset? _knownDue;
+    private bool _busy = true;
 
     /// <summary>The current back-off, for diagnostics and tests.</summary>
     public TimeSpan Backoff
@@ -62,6 +64,11 @@ internal sealed class PollGate(TimeProvider pacing, TimeSpan minimum, TimeSpan m
                 reasons |= PollReasons.Backoff;
             }
 
+            if (_busy)
+            {
+                reasons |= PollReasons.Busy;
+            }
+
             return reasons;
         }
     }
@@ -71,6 +78,7 @@ internal sealed class PollGate(TimeProvider pacing, TimeSpan minimum, TimeSpan m
     {
         lock (_lock)
         {
+            _busy = false;
             Grow();
         }
     }
@@ -82,6 +90,7 @@ internal sealed class PollGate(TimeProvider pacing, TimeSpan minimum, TimeSpan m
         {
             _polledVersion = Math.Max(_polledVersion, version);
             _knownDue = knownDue;
+            _busy = foundWork;
             var pacingNow = pacing.GetUtcNow();
             if (foundWork)
             {
@@ -113,4 +122,6 @@ internal enum PollReasons
     Due = 2,
     /// <summary>The back-off interval elapsed on the pacing clock.</summary>
     Backoff = 4,
+    /// <summary>The last poll found work (or could not look at all of it): there may be more.</summary>
+    Busy = 8,
 }
