@@ -1,0 +1,68 @@
+// Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL). See docs/benchmarks.md.
+//
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all> [--option value ...]
+//
+// Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
+// Options (defaults are the target sizes):
+//   --instances 10000               events: running instances
+//   --events-per-instance 5         events: events raised to each, per trial
+//   --trials 3                      events: timed trials, each paired with a raw SQLite run; the median ratio is reported
+//   --single-instance-events 20000  events: events raised to one instance alone (its own figure)
+//   --concurrency 256               events and timers: client calls in flight
+//   --timer-instances 100000        timers: size of the burst
+//   --burst-lead <s>                timers: how far ahead the burst is due (default 5 + count/4000)
+//   --steady-rate 1000              timers: timers due per second in the steady phase
+//   --steady-seconds 25             timers: length of the steady phase
+//   --steady-lead 2                 timers: seconds between an instance's start and its timer
+//   --idle-instances 1000000        idle: waiting instances in the store
+//   --idle-seconds 60               idle: how long the idle host is watched
+//   --keep true                     keep the temporary databases
+//   --orchestration-batch N         experiments only: OrchestrationBatchSize (and MaxConcurrentOrchestrations >= N)
+//   --extra-dispatch-loops N        experiments only: N more dispatcher loops beside the worker service's (batches overlap)
+//
+// Smoke run (about 30 s):
+//   ... -- all --instances 1000 --trials 1 --single-instance-events 1000 --timer-instances 5000 --steady-seconds 5
+//          --idle-instances 10000 --idle-seconds 5
+//
+// Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll).
+using JourneyOrchestrator.Benchmarks;
+
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all> [--option value ...]");
+    return 2;
+}
+
+if (args[0] == "idle-host")
+{
+    return await IdleScenario.HostAsync(args[1]);
+}
+
+var options = new BenchOptions(args[1..]);
+Report.Progress($"machine: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
+    $".NET {Environment.Version}, SQLite {Report.SqliteVersion()}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
+switch (args[0])
+{
+    case "events":
+        await EventsScenario.RunAsync(options);
+        break;
+    case "timers":
+        await TimersScenario.RunAsync(options);
+        break;
+    case "idle":
+        await IdleScenario.RunAsync(options);
+        break;
+    case "probe-lock":
+        await ProbeScenario.RunAsync(options);
+        break;
+    case "all":
+        await EventsScenario.RunAsync(options);
+        await TimersScenario.RunAsync(options);
+        await IdleScenario.RunAsync(options);
+        break;
+    default:
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle or all");
+        return 2;
+}
+
+return 0;
