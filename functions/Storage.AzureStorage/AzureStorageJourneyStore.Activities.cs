@@ -28,7 +28,7 @@ public sealed partial class AzureStorageJourneyStore
         var doorbells = await ReceiveDoorbellsAsync([_workItemQueue], cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!ScheduleReadDue(reasons, doorbells.Count))
+            if (!ScheduleReadDue(ActivityKind, reasons, doorbells.Count))
             {
                 _activityGate.Idle();
                 return [];
@@ -107,6 +107,7 @@ public sealed partial class AzureStorageJourneyStore
             var knownDue = dueAgain.Concat(items.Select(i => i.LockedUntil ?? DateTimeOffset.MaxValue)).Append(scan.NextDue ?? DateTimeOffset.MaxValue).Min();
             _activityGate.Completed(version, foundWork: !items.IsEmpty || scan.Truncated || skipped > 0,
                 knownDue == DateTimeOffset.MaxValue ? null : knownDue);
+            await SetLeaseBellAsync(_workItemQueue, [.. items.Select(i => i.LockToken!)], now + lockDuration, lockDuration).ConfigureAwait(false);
             return [.. items.OrderBy(a => a.VisibleAt)];
         }
         finally
@@ -144,6 +145,7 @@ public sealed partial class AzureStorageJourneyStore
             var activityRow = rows.Find(r => r.RowKey == activityKey);
             if (activityRow is null || !string.Equals(activityRow.GetString("LockToken"), workItem.LockToken, StringComparison.Ordinal))
             {
+                await ReleaseLeaseBellAsync(workItem.LockToken).ConfigureAwait(false);
                 return false;
             }
 
@@ -178,6 +180,8 @@ public sealed partial class AzureStorageJourneyStore
                 {
                     await RingAsync(_controlQueues[Keys.Partition(instanceId, _controlQueues.Length)], instanceId, result.VisibleAt).ConfigureAwait(false);
                 }
+
+                await ReleaseLeaseBellAsync(workItem.LockToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
             _orchestrationGate.Touch();
             return true;
@@ -198,6 +202,7 @@ public sealed partial class AzureStorageJourneyStore
             var row = await GetRowAsync(pk, activityKey, cancellationToken).ConfigureAwait(false);
             if (row is null || workItem.LockToken is null || !string.Equals(row.GetString("LockToken"), workItem.LockToken, StringComparison.Ordinal))
             {
+                await ReleaseLeaseBellAsync(workItem.LockToken).ConfigureAwait(false);
                 return;
             }
 
@@ -226,6 +231,7 @@ public sealed partial class AzureStorageJourneyStore
             {
                 await ApplyScheduleAsync([newEntry], [oldEntry]).ConfigureAwait(false);
                 await RingAsync(_workItemQueue, workItem.InstanceId, visibleAt).ConfigureAwait(false);
+                await ReleaseLeaseBellAsync(workItem.LockToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
             _activityGate.Touch();
             return;

@@ -38,7 +38,7 @@ public sealed partial class AzureStorageJourneyStore
         var doorbells = await ReceiveDoorbellsAsync(_controlQueues, cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!ScheduleReadDue(reasons, doorbells.Count))
+            if (!ScheduleReadDue(OrchestrationKind, reasons, doorbells.Count))
             {
                 _orchestrationGate.Idle();
                 return [];
@@ -84,6 +84,12 @@ public sealed partial class AzureStorageJourneyStore
             var knownDue = dueAgain.Concat(items.Select(i => i.LockedUntil)).Append(scan.NextDue ?? DateTimeOffset.MaxValue).Min();
             _orchestrationGate.Completed(version, foundWork: !items.IsEmpty || scan.Truncated || skipped > 0,
                 knownDue == DateTimeOffset.MaxValue ? null : knownDue);
+            if (!items.IsEmpty)
+            {
+                var first = items.First().InstanceId;
+                await SetLeaseBellAsync(_controlQueues[Keys.Partition(first, _controlQueues.Length)], [.. items.Select(i => i.LockToken)], now + lockDuration, lockDuration).ConfigureAwait(false);
+            }
+
             return [.. items.OrderBy(i => i.Messages.Count > 0 ? i.Messages[0].VisibleAt : now)];
         }
         finally
@@ -240,6 +246,7 @@ public sealed partial class AzureStorageJourneyStore
             var instanceRow = rows.Find(r => r.RowKey == Keys.InstanceRow);
             if (instanceRow is null || !string.Equals(instanceRow.GetString("LockToken"), workItem.LockToken, StringComparison.Ordinal))
             {
+                await ReleaseLeaseBellAsync(workItem.LockToken).ConfigureAwait(false);
                 throw new LockLostException(instanceId);
             }
 
@@ -316,6 +323,11 @@ public sealed partial class AzureStorageJourneyStore
             }
 
             final.AddRange(historyActions.Skip(historyActions.Count - tail));
+            if (BeforeCommitTransactionForTests is { } hook)
+            {
+                await hook(instanceId).ConfigureAwait(false);
+            }
+
             try
             {
                 foreach (var batch in Chunk(historyActions.Take(historyActions.Count - tail)))
@@ -354,6 +366,8 @@ public sealed partial class AzureStorageJourneyStore
                 {
                     await DeleteHistoryEpochAsync(pk, old).ConfigureAwait(false);
                 }
+
+                await ReleaseLeaseBellAsync(workItem.LockToken).ConfigureAwait(false);
             }).ConfigureAwait(false);
             _orchestrationGate.Touch();
             if (newActivities.Count > 0)
@@ -378,6 +392,7 @@ public sealed partial class AzureStorageJourneyStore
             var row = await GetRowAsync(pk, Keys.InstanceRow, cancellationToken).ConfigureAwait(false);
             if (row is null || !string.Equals(row.GetString("LockToken"), workItem.LockToken, StringComparison.Ordinal))
             {
+                await ReleaseLeaseBellAsync(workItem.LockToken).ConfigureAwait(false);
                 return;
             }
 
@@ -385,6 +400,7 @@ public sealed partial class AzureStorageJourneyStore
             {
                 var update = new TableEntity(pk, Keys.InstanceRow) { ["LockToken"] = string.Empty, ["LockUntilMs"] = 0L };
                 await _instances.UpdateEntityAsync(update, row.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                await FollowUpAsync(workItem.InstanceId, () => ReleaseLeaseBellAsync(workItem.LockToken)).ConfigureAwait(false);
                 _orchestrationGate.Touch();
                 Interlocked.Increment(ref _scheduleVersion);
                 return;

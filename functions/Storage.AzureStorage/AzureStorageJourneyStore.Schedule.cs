@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -15,7 +16,8 @@ public sealed partial class AzureStorageJourneyStore
     private static readonly TimeSpan EarlyDoorbellTolerance = TimeSpan.FromSeconds(1);
 
     private readonly Lock _pacingLock = new();
-    private DateTimeOffset _nextSchedulePollAt;
+    private readonly DateTimeOffset[] _nextSchedulePollAt = [DateTimeOffset.MinValue, DateTimeOffset.MinValue];
+    private readonly ConcurrentDictionary<string, LeaseBell> _leaseBells = new(StringComparer.Ordinal);
     private DateTimeOffset _nextSweepAt = DateTimeOffset.MaxValue;
     private DateTimeOffset? _lastSweepStart;
     private WakeUpAnswer? _wakeUp;
@@ -134,17 +136,18 @@ public sealed partial class AzureStorageJourneyStore
     /// Whether this poll reads the schedule: always when something local or known is due or a doorbell rang, otherwise at
     /// most every <see cref="AzureStorageOptions.SchedulePollInterval"/> (the safety net for doorbells that were lost).
     /// </summary>
-    private bool ScheduleReadDue(PollReasons reasons, int rang)
+    private bool ScheduleReadDue(string kind, PollReasons reasons, int rang)
     {
+        var index = kind == OrchestrationKind ? 0 : 1;
         lock (_pacingLock)
         {
             var pacingNow = _options.PacingClock.GetUtcNow();
-            if ((reasons & (PollReasons.LocalWrite | PollReasons.Due | PollReasons.Busy)) == 0 && rang == 0 && pacingNow < _nextSchedulePollAt)
+            if ((reasons & (PollReasons.LocalWrite | PollReasons.Due | PollReasons.Busy)) == 0 && rang == 0 && pacingNow < _nextSchedulePollAt[index])
             {
                 return false;
             }
 
-            _nextSchedulePollAt = pacingNow + _options.SchedulePollInterval;
+            _nextSchedulePollAt[index] = pacingNow + _options.SchedulePollInterval;
             return true;
         }
     }
@@ -155,13 +158,71 @@ public sealed partial class AzureStorageJourneyStore
     /// Sends a doorbell that becomes visible at <paramref name="due"/> on the real clock, or after the queue's 7-day
     /// limit, whichever is first (a doorbell that rings early is sent again for the rest: chaining). Never expires.
     /// </summary>
-    private async Task RingAsync(QueueClient queue, string instanceId, DateTimeOffset due)
+    private async Task<SendReceipt> RingAsync(QueueClient queue, string instanceId, DateTimeOffset due, TimeSpan? delay = null)
     {
-        var delay = due - _options.PacingClock.GetUtcNow();
-        delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > MaxQueueDelay ? MaxQueueDelay : delay;
+        var wait = delay ?? due - _options.PacingClock.GetUtcNow();
+        wait = wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxQueueDelay ? MaxQueueDelay : wait;
         var text = Ms(due).ToString(CultureInfo.InvariantCulture) + "|" + instanceId;
-        var receipt = await queue.SendMessageAsync(text, delay, TimeSpan.FromSeconds(-1), CancellationToken.None).ConfigureAwait(false);
-        DoorbellSentForTests?.Invoke(new DoorbellSent(queue.Name, instanceId, due, delay, receipt.Value.TimeNextVisible, receipt.Value.InsertionTime));
+        var receipt = await queue.SendMessageAsync(text, wait, TimeSpan.FromSeconds(-1), CancellationToken.None).ConfigureAwait(false);
+        DoorbellSentForTests?.Invoke(new DoorbellSent(queue.Name, instanceId, due, wait, receipt.Value.TimeNextVisible, receipt.Value.InsertionTime));
+        return receipt.Value;
+    }
+
+    /// <summary>
+    /// A doorbell that rings when the locks of one lock call run out: deleted once every work item of the call is
+    /// committed, completed or abandoned, so it only rings if this worker died (or stalled) holding them. That is the
+    /// queue lease that hands a dead worker's work to the others as soon as its locks expire.
+    /// </summary>
+    private sealed class LeaseBell(QueueClient queue, SendReceipt receipt, int count)
+    {
+        private int _open = count;
+
+        public QueueClient Queue { get; } = queue;
+        public SendReceipt Receipt { get; } = receipt;
+
+        /// <summary>Marks one work item done; true for the last one.</summary>
+        public bool Release() => Interlocked.Decrement(ref _open) == 0;
+    }
+
+    /// <summary>Rings a lease bell for the work items (lock tokens) one lock call returned.</summary>
+    private async Task SetLeaseBellAsync(QueueClient queue, IReadOnlyCollection<string> lockTokens, DateTimeOffset lockedUntil, TimeSpan lockDuration)
+    {
+        if (lockTokens.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var receipt = await RingAsync(queue, "lease", lockedUntil, lockDuration + EarlyDoorbellTolerance).ConfigureAwait(false);
+            var bell = new LeaseBell(queue, receipt, lockTokens.Count);
+            foreach (var token in lockTokens)
+            {
+                _leaseBells[token] = bell;
+            }
+        }
+        catch (RequestFailedException exception)
+        {
+            Log.FollowUpFailed(_logger, "lease", exception);
+        }
+    }
+
+    /// <summary>Marks the work item with <paramref name="lockToken"/> done; deletes its lease bell with the last one.</summary>
+    private async Task ReleaseLeaseBellAsync(string? lockToken)
+    {
+        if (lockToken is null || !_leaseBells.TryRemove(lockToken, out var bell) || !bell.Release())
+        {
+            return;
+        }
+
+        try
+        {
+            await bell.Queue.DeleteMessageAsync(bell.Receipt.MessageId, bell.Receipt.PopReceipt, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            // It rang already (the work took longer than the lock) and another worker deleted it.
+        }
     }
 
     /// <summary>
@@ -225,8 +286,8 @@ public sealed partial class AzureStorageJourneyStore
     /// <remarks>
     /// The earliest schedule entry strictly after <paramref name="now"/> over all partitions (a locked activity's entry
     /// sits at its lock expiry, so a crashed worker's activity also wakes the poller). The answer is kept and reused
-    /// while this store wrote nothing, the caller's clock has not passed it, and for at most
-    /// <see cref="AzureStorageOptions.MaxPollingInterval"/> of real time, so an idle worker asking every few seconds costs nothing.
+    /// while this store wrote nothing, no doorbell rang, the caller's clock has not passed it, and for at most
+    /// <see cref="AzureStorageOptions.SchedulePollInterval"/> of real time, so an idle worker asking every few seconds costs nothing.
     /// </remarks>
     public async Task<DateTimeOffset?> GetNextWakeUpAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -255,7 +316,7 @@ public sealed partial class AzureStorageJourneyStore
 
         var earliest = firsts.Min();
         DateTimeOffset? answer = earliest == long.MaxValue ? null : FromMs(earliest);
-        Volatile.Write(ref _wakeUp, new WakeUpAnswer(version, now, answer, _options.PacingClock.GetUtcNow() + _options.MaxPollingInterval));
+        Volatile.Write(ref _wakeUp, new WakeUpAnswer(version, now, answer, _options.PacingClock.GetUtcNow() + _options.SchedulePollInterval));
         return answer;
     }
 

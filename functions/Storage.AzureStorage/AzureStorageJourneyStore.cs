@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -68,19 +69,28 @@ public sealed partial class AzureStorageJourneyStore : IJourneyStore
         TableServiceClient tables;
         QueueServiceClient queues;
         BlobServiceClient blobs;
+        var tableOptions = new TableClientOptions();
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var blobOptions = new BlobClientOptions();
+        if (options.RequestPolicyForTests is { } policy)
+        {
+            tableOptions.AddPolicy(policy, HttpPipelinePosition.PerCall);
+            queueOptions.AddPolicy(policy, HttpPipelinePosition.PerCall);
+            blobOptions.AddPolicy(policy, HttpPipelinePosition.PerCall);
+        }
+
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            tables = new TableServiceClient(options.ConnectionString);
+            tables = new TableServiceClient(options.ConnectionString, tableOptions);
             queues = new QueueServiceClient(options.ConnectionString, queueOptions);
-            blobs = new BlobServiceClient(options.ConnectionString);
+            blobs = new BlobServiceClient(options.ConnectionString, blobOptions);
         }
         else
         {
             var credential = options.Credential ?? new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId });
-            tables = new TableServiceClient(options.TableServiceUri ?? ServiceUri("table"), credential);
+            tables = new TableServiceClient(options.TableServiceUri ?? ServiceUri("table"), credential, tableOptions);
             queues = new QueueServiceClient(options.QueueServiceUri ?? ServiceUri("queue"), credential, queueOptions);
-            blobs = new BlobServiceClient(options.BlobServiceUri ?? ServiceUri("blob"), credential);
+            blobs = new BlobServiceClient(options.BlobServiceUri ?? ServiceUri("blob"), credential, blobOptions);
         }
 
         var prefix = options.NamePrefix;
@@ -91,13 +101,15 @@ public sealed partial class AzureStorageJourneyStore : IJourneyStore
         _payloads = blobs.GetBlobContainerClient(prefix + "-payloads");
         _orchestrationGate = new PollGate(options.PacingClock, options.MinPollingInterval, options.MaxPollingInterval);
         _activityGate = new PollGate(options.PacingClock, options.MinPollingInterval, options.MaxPollingInterval);
-        _nextSchedulePollAt = DateTimeOffset.MinValue;
 
         Uri ServiceUri(string service) => new($"https://{options.AccountName}.{service}.core.windows.net");
     }
 
     /// <summary>Called for every doorbell sent (tests look at the visibility Azure gave it).</summary>
     internal event Action<DoorbellSent>? DoorbellSentForTests;
+
+    /// <summary>Runs after a commit has read and checked the instance and before its transactions (tests race it).</summary>
+    internal Func<string, Task>? BeforeCommitTransactionForTests { get; set; }
 
     internal TableClient InstancesTable => _instances;
     internal TableClient ScheduleTable => _schedule;

@@ -74,6 +74,9 @@ public sealed partial class AzureStorageOptions
     /// </summary>
     public TimeProvider PacingClock { get; set; } = TimeProvider.System;
 
+    /// <summary>A pipeline policy added to every client (tests count the storage requests).</summary>
+    internal Azure.Core.Pipeline.HttpPipelinePolicy? RequestPolicyForTests { get; set; }
+
     /// <exception cref="ArgumentException">A value is missing or out of range.</exception>
     public void Validate()
     {
