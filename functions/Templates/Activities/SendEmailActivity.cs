@@ -89,7 +89,7 @@ public sealed class SendEmailActivity(
 
         if (marketing && _policy.CapFor(input.DealerId) is > 0 and var cap)
         {
-            var sent = await _delivery.ListSentAtAsync(input.DealerId, input.CustomerId, "marketing", now - _policy.FrequencyWindow, cancellationToken);
+            var sent = await _delivery.ListSentAtAsync(input.DealerId, input.CustomerId, "marketing", now - _policy.FrequencyWindow + TimeSpan.FromTicks(1), cancellationToken);
             if (sent.Count >= cap)
             {
                 var detail = $"frequency cap: {sent.Count} marketing e-mails within {_policy.FrequencyWindow.TotalDays:0.#} days (at most {cap})";
