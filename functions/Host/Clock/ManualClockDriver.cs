@@ -34,6 +34,7 @@ public sealed partial class ManualClockDriver(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
+    private volatile bool _disposed;
 
     public bool IsActive => settings.Clock == ClockMode.Manual;
 
@@ -50,14 +51,25 @@ public sealed partial class ManualClockDriver(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_disposed)
+        {
+            return; // already disposed with the container: the loop was cancelled then
+        }
+
         await _stopping.CancelAsync();
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _stopping.Cancel();
         _stopping.Dispose();
-        _gate.Dispose();
     }
 
     /// <summary>The earliest due time of any waiting timer, retry or message after now; null when there is none.</summary>
