@@ -111,6 +111,9 @@ public sealed partial class AzureStorageJourneyStore : IJourneyStore
     /// <summary>Runs after a commit has read and checked the instance and before its transactions (tests race it).</summary>
     internal Func<string, Task>? BeforeCommitTransactionForTests { get; set; }
 
+    /// <summary>The orchestration poll gate's current back-off (tests and diagnostics).</summary>
+    internal TimeSpan OrchestrationBackoff => _orchestrationGate.Backoff;
+
     internal TableClient InstancesTable => _instances;
     internal TableClient ScheduleTable => _schedule;
     internal IReadOnlyList<QueueClient> ControlQueues => _controlQueues;
