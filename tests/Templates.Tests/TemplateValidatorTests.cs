@@ -248,6 +248,20 @@ public sealed class TemplateValidatorTests
         AssertSingle(Step("hello", s => s with { Category = "newsletter" }), "steps[0].category",
             "Unknown category 'newsletter'; use 'marketing' (needs consent) or 'transactional'.");
 
+    [Fact]
+    public void Validate_MalformedSendGridTemplateId_IsReported() =>
+        AssertSingle(Step("hello", s => s with { SendGridTemplateId = "welcome" }), "steps[0].sendGridTemplateId",
+            "'welcome' is not a SendGrid dynamic template id ('d-' and 32 lowercase hex digits).");
+
+    [Fact]
+    public void Validate_UnknownCapped_IsReported() =>
+        AssertSingle(Step("hello", s => s with { Capped = "drop" }), "steps[0].capped",
+            "Unknown capped behaviour 'drop'; use 'defer' (wait until the frequency cap allows it) or 'skip'.");
+
+    [Fact]
+    public void Validate_SendGridTemplateIdAndCapped_AreAcceptedOnEmail() =>
+        Assert.Empty(Errors(Step("hello", s => s with { SendGridTemplateId = "d-0123456789abcdef0123456789abcdef", Capped = "skip" })));
+
     [Theory]
     [InlineData(0)]
     [InlineData(1001)]
