@@ -3,6 +3,7 @@ using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Core.Runtime;
 using JourneyOrchestrator.Core.Storage;
+using JourneyOrchestrator.Core.Tests.Support;
 using JourneyOrchestrator.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -19,14 +20,16 @@ public sealed class WorkerServiceTests : IDisposable
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 8, 0, 0, TimeSpan.Zero);
     private readonly string _dir = Directory.CreateTempSubdirectory("jo-worker-").FullName;
 
-    private (ServiceProvider Provider, JourneyWorkerService Worker, JourneyClient Client) Build(FakeTimeProvider time, Action<JourneyOrchestratorBuilder> configure)
+    private (ServiceProvider Provider, JourneyWorkerService Worker, JourneyClient Client) Build(
+        FakeTimeProvider time, Action<JourneyOrchestratorBuilder> configure, Func<IJourneyStore, IJourneyStore>? wrap = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(time);
         services.AddSingleton<ActivityGate>();
+        var path = Path.Combine(_dir, "journeys.db");
         var builder = services.AddJourneyOrchestrator(o => o.MaxPollInterval = TimeSpan.FromMinutes(1))
-            .UseSqliteStorage(o => o.Path = Path.Combine(_dir, "journeys.db"));
+            .UseStore(_ => (wrap ?? (s => s))(new SqliteJourneyStore(new SqliteStoreOptions { Path = path })));
         configure(builder);
         var provider = services.BuildServiceProvider();
         return (provider, provider.GetRequiredService<JourneyWorkerService>(), provider.GetRequiredService<JourneyClient>());
@@ -67,6 +70,35 @@ public sealed class WorkerServiceTests : IDisposable
         Assert.Equal(InstanceStatus.Completed, status.Status);
         var firedAt = System.Text.Json.JsonSerializer.Deserialize<DateTime>(status.Output!);
         Assert.True(firedAt >= Start.AddDays(3).UtcDateTime, $"fired at {firedAt:O}, before it was due");
+        await worker.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Worker_TimerFallsDueBetweenThePollAndTheWakeUpQuery_IsNotLeftForAPollInterval()
+    {
+        var time = new FakeTimeProvider(Start);
+        ClockJumpingStore? store = null;
+        var (provider, worker, client) = Build(
+            time,
+            b => b.AddOrchestration("hourly", async ctx =>
+            {
+                await ctx.CreateTimerAsync(TimeSpan.FromHours(1));
+                return "fired";
+            }),
+            inner => store = new ClockJumpingStore(inner, time));
+        await using var _ = provider;
+        await worker.StartAsync(CancellationToken.None);
+        var id = await client.StartAsync("hourly");
+        await WaitUntilAsync(async () => (await client.GetStatusAsync(id))!.Instance.Status == InstanceStatus.Running);
+
+        // The idle loop sleeps its poll interval (1 min, shorter than the timer). Wake it: its poll at T+1 min finds
+        // nothing due; then, before it asks when to wake up, the clock passes the timer's due time (T+1 h).
+        store!.JumpAfterNextEmptyPoll(TimeSpan.FromMinutes(59) + TimeSpan.FromMilliseconds(100));
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        // The clock never moves again: only a loop that sees the timer it has just passed can finish the journey.
+        var done = await client.WaitForCompletionAsync(id, TimeSpan.FromMilliseconds(50)).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal("\"fired\"", done.Output);
         await worker.StopAsync(CancellationToken.None);
     }
 
@@ -134,6 +166,25 @@ public sealed class WorkerServiceTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
+
+/// <summary>Moves the fake clock forward right after a poll that found nothing, once, when asked to.</summary>
+public sealed class ClockJumpingStore(IJourneyStore inner, FakeTimeProvider time) : DelegatingJourneyStore(inner)
+{
+    private long _jumpTicks = -1;
+
+    public void JumpAfterNextEmptyPoll(TimeSpan by) => Interlocked.Exchange(ref _jumpTicks, by.Ticks);
+
+    public override async Task<IReadOnlyList<OrchestrationWorkItem>> LockNextOrchestrationsAsync(int maxCount, DateTimeOffset now, TimeSpan lockDuration, CancellationToken cancellationToken = default)
+    {
+        var items = await base.LockNextOrchestrationsAsync(maxCount, now, lockDuration, cancellationToken);
+        if (items.Count == 0 && Interlocked.Exchange(ref _jumpTicks, -1) is var ticks and >= 0)
+        {
+            time.Advance(TimeSpan.FromTicks(ticks));
+        }
+
+        return items;
+    }
 }
 
 public sealed class ActivityGate

@@ -54,6 +54,7 @@ public sealed partial class JourneyWorkerService(
         while (!stopping.IsCancellationRequested)
         {
             var woken = signal.NextWork;
+            var polledAt = time.GetUtcNow();
             try
             {
                 if (await processBatch(stopping) > 0)
@@ -63,7 +64,7 @@ public sealed partial class JourneyWorkerService(
                 }
 
                 failures = 0;
-                await SleepAsync(woken, stopping);
+                await SleepAsync(woken, polledAt, stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -81,10 +82,15 @@ public sealed partial class JourneyWorkerService(
         }
     }
 
-    private async Task SleepAsync(Task woken, CancellationToken stopping)
+    /// <summary>
+    /// Sleeps until the first message due after <paramref name="polledAt"/> (the time read before the poll that found nothing),
+    /// a signal, or the poll interval. Asking from the poll's time, not from now, matters: a message that fell due between
+    /// the poll and this query would otherwise be in neither and wait a whole poll interval (timers on Linux fire a little early).
+    /// </summary>
+    private async Task SleepAsync(Task woken, DateTimeOffset polledAt, CancellationToken stopping)
     {
+        var next = await store.GetNextWakeUpAsync(polledAt, stopping);
         var now = time.GetUtcNow();
-        var next = await store.GetNextWakeUpAsync(now, stopping);
         var delay = options.Value.MaxPollInterval;
         if (next is { } due && due - now < delay)
         {
