@@ -492,26 +492,106 @@ public sealed class SqliteJourneyStore : IJourneyStore
         }
 
         var lockedUntil = DateTimeOffset.FromUnixTimeMilliseconds(untilMs);
-        return await ReadAsync(session =>
+        return await ReadAsync(
+            session => ReadWorkItems(session, locked, nowMs, lockedUntil),
+            CancellationToken.None,
+            inTransaction: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the locked instances with four queries for the whole batch (instances, tags, history, visible messages),
+    /// not four per instance: the read-back was a third of the dispatcher's time under load.
+    /// </summary>
+    private static List<OrchestrationWorkItem> ReadWorkItems(
+        SqliteSession session, List<(string InstanceId, string LockToken)> locked, long nowMs, DateTimeOffset lockedUntil)
+    {
+        var ids = System.Text.Json.JsonSerializer.Serialize(locked.Select(l => l.InstanceId).ToArray());
+        const string InBatch = "instance_id IN (SELECT value FROM json_each($ids))";
+        var instances = new Dictionary<string, InstanceRecord>(StringComparer.Ordinal);
+        using (var reader = session.Command("SELECT " + InstanceColumns + " FROM instances WHERE " + InBatch).Bind("$ids", ids).ExecuteReader())
         {
-            var workItems = new List<OrchestrationWorkItem>(locked.Count);
-            foreach (var (instanceId, token) in locked)
+            while (reader.Read())
             {
-                var instance = ReadInstance(session, instanceId);
-                var controlOnly = instance?.Status == InstanceStatus.Suspended;
-                workItems.Add(new OrchestrationWorkItem
+                var instance = MapInstance(reader);
+                instances[instance.InstanceId] = instance;
+            }
+        }
+
+        var tags = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        using (var reader = session.Command("SELECT instance_id, key, value FROM instance_tags WHERE " + InBatch).Bind("$ids", ids).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var owner = reader.GetString(0);
+                if (!tags.TryGetValue(owner, out var set))
                 {
-                    InstanceId = instanceId,
-                    LockToken = token,
-                    LockedUntil = lockedUntil,
-                    Instance = instance,
-                    History = instance is null ? [] : ReadHistory(session, instanceId),
-                    Messages = instance is null ? [] : ReadVisibleMessages(session, instanceId, nowMs, controlOnly),
+                    tags[owner] = set = new Dictionary<string, string>(StringComparer.Ordinal);
+                }
+
+                set[reader.GetString(1)] = reader.GetString(2);
+            }
+        }
+
+        var histories = new Dictionary<string, List<HistoryEvent>>(StringComparer.Ordinal);
+        using (var reader = session.Command("SELECT instance_id, event FROM history WHERE " + InBatch + " ORDER BY instance_id, seq").Bind("$ids", ids).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var owner = reader.GetString(0);
+                if (!histories.TryGetValue(owner, out var list))
+                {
+                    histories[owner] = list = [];
+                }
+
+                list.Add(HistoryJson.Deserialize(reader.GetString(1)));
+            }
+        }
+
+        var messages = new Dictionary<string, List<InboxMessage>>(StringComparer.Ordinal);
+        var messageSql = "SELECT " + MessageColumns + ", is_control FROM messages WHERE " + InBatch + " AND visible_at <= $now ORDER BY id";
+        using (var reader = session.Command(messageSql).Bind("$ids", ids).Bind("$now", nowMs).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var owner = reader.GetString(1);
+                if (instances.TryGetValue(owner, out var instance) && instance.Status == InstanceStatus.Suspended && reader.GetInt64(6) == 0)
+                {
+                    continue; // a suspended instance only gets its control messages
+                }
+
+                if (!messages.TryGetValue(owner, out var list))
+                {
+                    messages[owner] = list = [];
+                }
+
+                list.Add(new InboxMessage
+                {
+                    Id = reader.GetInt64(0),
+                    InstanceId = owner,
+                    ExecutionId = reader.GetNullableString(2),
+                    VisibleAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+                    DeduplicationId = reader.GetNullableString(4),
+                    Event = HistoryJson.Deserialize(reader.GetString(5)),
                 });
             }
+        }
 
-            return (IReadOnlyList<OrchestrationWorkItem>)workItems;
-        }, CancellationToken.None, inTransaction: true).ConfigureAwait(false);
+        var workItems = new List<OrchestrationWorkItem>(locked.Count);
+        foreach (var (instanceId, token) in locked)
+        {
+            var instance = instances.GetValueOrDefault(instanceId);
+            workItems.Add(new OrchestrationWorkItem
+            {
+                InstanceId = instanceId,
+                LockToken = token,
+                LockedUntil = lockedUntil,
+                Instance = instance is null ? null : instance with { Tags = tags.GetValueOrDefault(instanceId) ?? new Dictionary<string, string>(StringComparer.Ordinal) },
+                History = instance is null ? [] : histories.GetValueOrDefault(instanceId) ?? [],
+                Messages = instance is null ? [] : messages.GetValueOrDefault(instanceId) ?? [],
+            });
+        }
+
+        return workItems;
     }
 
     public Task CommitOrchestrationAsync(OrchestrationWorkItem workItem, OrchestrationCommit commit, CancellationToken cancellationToken = default)
@@ -973,29 +1053,6 @@ public sealed class SqliteJourneyStore : IJourneyStore
         }
 
         return history;
-    }
-
-    private static List<InboxMessage> ReadVisibleMessages(SqliteSession session, string instanceId, long nowMs, bool controlOnly)
-    {
-        var messages = new List<InboxMessage>();
-        var sql = controlOnly
-            ? "SELECT " + MessageColumns + " FROM messages WHERE instance_id = $id AND visible_at <= $now AND is_control = 1 ORDER BY id"
-            : "SELECT " + MessageColumns + " FROM messages WHERE instance_id = $id AND visible_at <= $now ORDER BY id";
-        using var reader = session.Command(sql).Bind("$id", instanceId).Bind("$now", nowMs).ExecuteReader();
-        while (reader.Read())
-        {
-            messages.Add(new InboxMessage
-            {
-                Id = reader.GetInt64(0),
-                InstanceId = reader.GetString(1),
-                ExecutionId = reader.GetNullableString(2),
-                VisibleAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-                DeduplicationId = reader.GetNullableString(4),
-                Event = HistoryJson.Deserialize(reader.GetString(5)),
-            });
-        }
-
-        return messages;
     }
 
     private static string EncodeToken(long createdAt, string instanceId) =>
