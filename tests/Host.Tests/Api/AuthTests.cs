@@ -5,13 +5,9 @@ using static JourneyOrchestrator.Host.Tests.Support.Api;
 namespace JourneyOrchestrator.Host.Tests.Api;
 
 /// <summary>API keys, roles and dealer isolation.</summary>
-public sealed class AuthTests : IAsyncLifetime
+public sealed class AuthTests(SharedHost shared) : IClassFixture<SharedHost>
 {
-    private readonly HostFactory _host = new();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
+    private readonly HostFactory _host = shared.Host;
 
     public static TheoryData<string, string> ProtectedRoutes => new()
     {
@@ -103,7 +99,7 @@ public sealed class AuthTests : IAsyncLifetime
     [Fact]
     public async Task OtherDealersJourney_EveryJourneyRoute_Returns403()
     {
-        var id = await _host.Client(HostFactory.DealerKey).StartByBrochureAsync();
+        var id = await _host.Client(HostFactory.DealerKey).StartByBrochureAsync("cust-iso-1", "evt-iso-1");
         await _host.SettleAsync();
         var other = _host.Client(HostFactory.OtherDealerKey);
 
@@ -122,10 +118,11 @@ public sealed class AuthTests : IAsyncLifetime
     [Fact]
     public async Task OtherDealersData_CustomersTasksAndLists_Returns403OrOwnDataOnly()
     {
-        var dealer = _host.Client(HostFactory.DealerKey);
-        var other = _host.Client(HostFactory.OtherDealerKey);
+        await using var host = new HostFactory();
+        var dealer = host.Client(HostFactory.DealerKey);
+        var other = host.Client(HostFactory.OtherDealerKey);
         await dealer.StartByBrochureAsync();
-        await _host.SettleAsync();
+        await host.SettleAsync();
 
         await (await other.PutJsonAsync("/api/customers/cust-1", new { dealerId = HostFactory.Dealer, email = "x@example.com", firstName = "X", lastName = "Y", locale = "en-GB", consent = new { email = true } }))
             .ProblemAsync(HttpStatusCode.Forbidden);
@@ -141,22 +138,23 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.Empty((await other.OkJsonAsync("/api/dev/mailbox"))["items"]!.AsArray());
         Assert.Single((await dealer.OkJsonAsync("/api/journeys"))["items"]!.AsArray());
         Assert.Single((await dealer.OkJsonAsync("/api/dev/mailbox"))["items"]!.AsArray());
-        Assert.Single((await _host.Client(HostFactory.AdminKey).OkJsonAsync("/api/journeys"))["items"]!.AsArray());
+        Assert.Single((await host.Client(HostFactory.AdminKey).OkJsonAsync("/api/journeys"))["items"]!.AsArray());
     }
 
     [Fact]
     public async Task CompleteTask_OtherDealersTask_Returns403AndTaskStaysOpen()
     {
-        var dealer = _host.Client(HostFactory.DealerKey);
+        await using var host = new HostFactory();
+        var dealer = host.Client(HostFactory.DealerKey);
         await dealer.StartByBrochureAsync();
-        await _host.Client(HostFactory.AdminKey).AdvanceAsync("P3D");
+        await host.Client(HostFactory.AdminKey).AdvanceAsync("P3D");
         var task = (await dealer.OkJsonAsync("/api/tasks"))["items"]!.AsArray().Single()!;
         var taskId = task["id"]!.GetValue<string>();
 
-        await (await _host.Client(HostFactory.OtherDealerKey).PostJsonAsync($"/api/tasks/{Uri.EscapeDataString(taskId)}/complete", new { outcome = "booked" }))
+        await (await host.Client(HostFactory.OtherDealerKey).PostJsonAsync($"/api/tasks/{Uri.EscapeDataString(taskId)}/complete", new { outcome = "booked" }))
             .ProblemAsync(HttpStatusCode.Forbidden);
 
         Assert.Equal("open", (await dealer.OkJsonAsync("/api/tasks"))["items"]![0]!["status"]!.GetValue<string>());
-        Assert.Empty((await _host.Client(HostFactory.OtherDealerKey).OkJsonAsync("/api/tasks"))["items"]!.AsArray());
+        Assert.Empty((await host.Client(HostFactory.OtherDealerKey).OkJsonAsync("/api/tasks"))["items"]!.AsArray());
     }
 }

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using JourneyOrchestrator.Host.Tests.Support;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using static JourneyOrchestrator.Host.Tests.Support.Api;
+
+namespace JourneyOrchestrator.Host.Tests.Api;
+
+/// <summary>The OpenAPI document describes every route the host serves.</summary>
+public sealed class OpenApiTests(SharedHost shared) : IClassFixture<SharedHost>
+{
+    private readonly HostFactory _host = shared.Host;
+
+    [Fact]
+    public async Task OpenApiDocument_EveryRoute_IsDocumentedWithSummaryAndResponses()
+    {
+        var document = await (await _host.Client(null).GetAsync(U("/openapi/v1.json"))).ReadJsonAsync(HttpStatusCode.OK);
+        var paths = document["paths"]!.AsObject();
+        var routes = _host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } raw && !raw.StartsWith("/openapi", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Path: Normalize(e.RoutePattern.RawText!), Method: m.ToLowerInvariant())))
+            .ToList();
+
+        Assert.True(routes.Count >= 23, $"only {routes.Count} routes found");
+        foreach (var (path, method) in routes)
+        {
+            Assert.True(paths.ContainsKey(path), $"{method} {path} is not in the OpenAPI document");
+            var operation = paths[path]![method];
+            Assert.True(operation is not null, $"{method} {path} is not in the OpenAPI document");
+            Assert.False(string.IsNullOrWhiteSpace(operation["summary"]?.GetValue<string>()), $"{method} {path} has no summary");
+            Assert.False(string.IsNullOrWhiteSpace(operation["description"]?.GetValue<string>()), $"{method} {path} has no description");
+            Assert.NotEmpty(operation["responses"]!.AsObject());
+        }
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_ContractRoutesAndApiKeyScheme_Present()
+    {
+        var document = await (await _host.Client(null).GetAsync(U("/openapi/v1.json"))).ReadJsonAsync(HttpStatusCode.OK);
+        var paths = document["paths"]!.AsObject();
+
+        string[] expected =
+        [
+            "post /api/journeys", "get /api/journeys", "get /api/journeys/{id}", "get /api/journeys/{id}/touchpoints",
+            "post /api/journeys/{id}/events/{name}", "post /api/journeys/{id}/terminate", "post /api/journeys/{id}/suspend",
+            "post /api/journeys/{id}/resume", "delete /api/journeys/{id}", "put /api/customers/{customerId}", "get /api/customers/{customerId}",
+            "post /api/customers/{customerId}/events", "put /api/templates/{id}", "get /api/templates", "get /api/templates/{id}",
+            "get /api/templates/{id}/versions/{version}", "post /api/templates/validate", "get /api/tasks", "post /api/tasks/{id}/complete",
+            "get /api/dev/mailbox", "get /api/dev/clock", "post /api/dev/clock/advance", "get /health",
+        ];
+        foreach (var route in expected)
+        {
+            var (method, path) = (route.Split(' ')[0], route.Split(' ')[1]);
+            Assert.True(paths[path]?[method] is JsonObject, $"{route} is missing");
+        }
+
+        Assert.Equal("X-Api-Key", document["components"]!["securitySchemes"]!["ApiKey"]!["name"]!.GetValue<string>());
+        Assert.NotNull(paths["/api/journeys/{id}/events/{name}"]!["post"]!["responses"]!["410"]);
+        Assert.NotNull(paths["/api/templates/{id}"]!["put"]!["responses"]!["422"]);
+    }
+
+    private static string Normalize(string raw)
+    {
+        var path = raw.TrimEnd('/');
+        return path.Length == 0 ? "/" : path.StartsWith('/') ? path : "/" + path;
+    }
+}
