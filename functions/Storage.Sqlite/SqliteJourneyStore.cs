@@ -618,36 +618,27 @@ public sealed class SqliteJourneyStore : IJourneyStore
         var activities = commit.NewActivities.ToArray();
         var token = workItem.LockToken;
         var previousExecutionId = workItem.Instance?.ExecutionId;
+        long storedHistoryLength = workItem.History.Count;
+        var consumedJson = consumed.Length == 0 ? null : System.Text.Json.JsonSerializer.Serialize(consumed);
 
         return WriteAsync(session =>
         {
-            string? storedToken = null;
-            string? storedExecutionId = null;
-            using (var reader = session.Command("SELECT lock_token, execution_id FROM instances WHERE instance_id = $id").Bind("$id", instanceId).ExecuteReader())
-            {
-                if (reader.Read())
-                {
-                    storedToken = reader.GetNullableString(0);
-                    storedExecutionId = reader.GetString(1);
-                }
-            }
-
-            if (storedToken is null || !string.Equals(storedToken, token, StringComparison.Ordinal))
-            {
-                throw new LockLostException(instanceId);
-            }
-
-            session.Command(
+            // The lock check is the UPDATE's own condition: no row changed means the lock is gone.
+            var updated = session.Command(
                 """
                 UPDATE instances SET execution_id = $executionId, name = $name, version = $version, status = $status,
                     input = $input, output = $output, custom_status = $customStatus, failure = $failure,
                     updated_at = $updatedAt, completed_at = $completedAt, lock_token = NULL, lock_until = NULL, etag = etag + 1
-                WHERE instance_id = $id
+                WHERE instance_id = $id AND lock_token = $token
                 """)
-                .Bind("$id", instanceId).Bind("$executionId", row.ExecutionId).Bind("$name", row.Name).Bind("$version", row.Version)
+                .Bind("$id", instanceId).Bind("$token", token).Bind("$executionId", row.ExecutionId).Bind("$name", row.Name).Bind("$version", row.Version)
                 .Bind("$status", row.Status).Bind("$input", row.Input).Bind("$output", row.Output).Bind("$customStatus", row.CustomStatus)
                 .Bind("$failure", row.Failure).Bind("$updatedAt", row.UpdatedAt).Bind("$completedAt", row.CompletedAt)
                 .ExecuteNonQuery();
+            if (updated == 0)
+            {
+                throw new LockLostException(instanceId);
+            }
 
             if (commit.ReplaceHistory)
             {
@@ -656,8 +647,8 @@ public sealed class SqliteJourneyStore : IJourneyStore
 
             if (history.Length > 0)
             {
-                var next = (long)session.Command("SELECT COALESCE(MAX(seq), 0) + 1 FROM history WHERE instance_id = $id")
-                    .Bind("$id", instanceId).ExecuteScalar()!;
+                // Sequences are 1..n without gaps and only the lock holder appends, so the locked history's length gives the next one.
+                var next = commit.ReplaceHistory ? 1L : storedHistoryLength + 1;
                 foreach (var json in history)
                 {
                     session.Command("INSERT INTO history (instance_id, seq, event) VALUES ($id, $seq, $event)")
@@ -665,13 +656,13 @@ public sealed class SqliteJourneyStore : IJourneyStore
                 }
             }
 
-            foreach (var id in consumed)
+            if (consumedJson is not null)
             {
-                session.Command("DELETE FROM messages WHERE id = $messageId AND instance_id = $id")
-                    .Bind("$messageId", id).Bind("$id", instanceId).ExecuteNonQuery();
+                session.Command("DELETE FROM messages WHERE instance_id = $id AND id IN (SELECT value FROM json_each($ids))")
+                    .Bind("$id", instanceId).Bind("$ids", consumedJson).ExecuteNonQuery();
             }
 
-            var timerExecutionId = previousExecutionId ?? storedExecutionId;
+            var timerExecutionId = previousExecutionId ?? row.ExecutionId;
             foreach (var sequence in cancelledTimers)
             {
                 session.Command("DELETE FROM messages WHERE instance_id = $id AND execution_id = $executionId AND timer_seq = $seq")
