@@ -1,9 +1,11 @@
 using JourneyOrchestrator.Delivery.Consent;
 using JourneyOrchestrator.Delivery.Email;
+using JourneyOrchestrator.Delivery.Scheduling;
 using JourneyOrchestrator.Delivery.Webhooks;
 using JourneyOrchestrator.Storage.Sqlite.Delivery;
 using JourneyOrchestrator.Templates.Delivery;
 using JourneyOrchestrator.Templates.Emails;
+using JourneyOrchestrator.Templates.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +20,7 @@ public static class DeliveryServiceCollectionExtensions
     /// The e-mail provider (<c>Journeys:Email:Provider</c>: <c>Dev</c> keeps the development mailbox, <c>SendGrid</c> sends
     /// for real), the SQLite delivery store (<c>Journeys:Delivery:DatabasePath</c>, default
     /// <c>{Journeys:Storage:Sqlite:Path}/journeys-delivery.db</c>), the frequency cap, unsubscribe links, the consent service
-    /// and the SendGrid webhook processor. Order-independent with <c>AddJourneyTemplates</c> (replaces its defaults).
+    /// and the SendGrid webhook processor; with a <c>Journeys:Dealers</c> section, the per-dealer <see cref="BusinessCalendar"/>. Order-independent with <c>AddJourneyTemplates</c> (replaces its defaults).
     /// Options are validated on start.
     /// </summary>
     public static IServiceCollection AddJourneyDelivery(this IServiceCollection services, IConfiguration configuration)
@@ -56,6 +58,14 @@ public static class DeliveryServiceCollectionExtensions
                 DealerMaxMarketingEmails = options.Dealers.Where(d => d.Value.MaxMarketingEmails is not null).ToDictionary(d => d.Key, d => d.Value.MaxMarketingEmails!.Value, StringComparer.Ordinal),
             };
         }));
+        var dealers = DealerConfiguration.Read(configuration);
+        if (dealers.Count > 0)
+        {
+            // Built now so a bad zone, window or date stops the host on start with the key that is wrong.
+            var calendar = new BusinessCalendar(DealerConfiguration.ToBusinessHours(dealers));
+            services.Replace(ServiceDescriptor.Singleton<IBusinessCalendar>(calendar));
+        }
+
         services.TryAddSingleton<UnsubscribeTokens>();
         services.Replace(ServiceDescriptor.Singleton<IUnsubscribeLinks>(sp => sp.GetRequiredService<UnsubscribeTokens>()));
         services.TryAddSingleton<ConsentService>();

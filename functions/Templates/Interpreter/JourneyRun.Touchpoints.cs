@@ -66,7 +66,6 @@ internal sealed partial class JourneyRun
 
     private async Task CreateTaskAsync(StepSpec step)
     {
-        var due = step.DueIn is null ? Now : IsoDuration.Parse(step.DueIn).AddTo(Now);
         var request = new CreateTaskRequest
         {
             JourneyId = _ctx.InstanceId,
@@ -75,7 +74,7 @@ internal sealed partial class JourneyRun
             StepId = step.Id,
             Task = step.Task!,
             Title = step.Title!,
-            DueAt = _calendar.NextOpening(_input.DealerId, due),
+            DueAt = step.DueIn is null ? _calendar.NextOpening(_input.DealerId, Now) : _calendar.DueAt(_input.DealerId, Now, IsoDuration.Parse(step.DueIn)),
             OnCompleteEvent = step.OnComplete,
             Model = _model.Snapshot(),
             Cause = _cause,

@@ -20,4 +20,10 @@ public interface IBusinessCalendar
     /// holiday). E-mail due in quiet hours waits for this time. No quiet hours by default.
     /// </summary>
     DateTimeOffset NextSendTime(string dealerId, DateTimeOffset time) => time;
+
+    /// <summary>
+    /// When a task created at <paramref name="from"/> with <c>dueIn</c> <paramref name="dueIn"/> is due: counted in business
+    /// time (see <see cref="BusinessCalendar.DueAt"/>). By default the calendar duration, moved to the next opening.
+    /// </summary>
+    DateTimeOffset DueAt(string dealerId, DateTimeOffset from, IsoDuration dueIn) => NextOpening(dealerId, dueIn.AddTo(from));
 }

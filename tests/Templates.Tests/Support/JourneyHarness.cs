@@ -9,6 +9,7 @@ using JourneyOrchestrator.Templates.DependencyInjection;
 using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Model;
+using JourneyOrchestrator.Templates.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace JourneyOrchestrator.Templates.Tests.Support;
@@ -31,7 +32,10 @@ public sealed class JourneyHarness : IAsyncDisposable
     public InMemoryJourneyDataStore Data { get; }
     public DateTimeOffset Now => Runtime.Time.GetUtcNow();
 
-    public static JourneyHarness Create(params JourneyTemplate[] templates)
+    public static JourneyHarness Create(params JourneyTemplate[] templates) => Create(new BusinessHoursOptions(), templates);
+
+    /// <summary>A harness whose business calendar uses <paramref name="hours"/> (quiet hours, holidays, per-dealer windows).</summary>
+    public static JourneyHarness Create(BusinessHoursOptions hours, params JourneyTemplate[] templates)
     {
         var catalog = new InMemoryTemplateCatalog();
         foreach (var template in templates)
@@ -42,7 +46,11 @@ public sealed class JourneyHarness : IAsyncDisposable
         var data = new InMemoryJourneyDataStore();
         var runtime = new RuntimeHarness(
             new InMemoryJourneyStore(),
-            b => b.AddJourneyTemplates(o => o.EmailTemplateFolder = Repo.EmailsFolder),
+            b => b.AddJourneyTemplates(o =>
+            {
+                o.EmailTemplateFolder = Repo.EmailsFolder;
+                o.BusinessHours = hours;
+            }),
             s => s.AddSingleton<ITemplateCatalog>(catalog).AddSingleton<IJourneyDataStore>(data));
         return new JourneyHarness(runtime, data);
     }
