@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using JourneyOrchestrator.Core.DependencyInjection;
-using JourneyOrchestrator.Core.Runtime;
+using JourneyOrchestrator.Delivery;
+using JourneyOrchestrator.Delivery.DependencyInjection;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Clock;
 using JourneyOrchestrator.Host.Endpoints;
@@ -57,6 +58,18 @@ public static class JourneyHostExtensions
                 options.BusinessHours = settings.BusinessHours;
             });
 
+        // Delivery: the dev mailbox or SendGrid (Journeys:Email), the durable delivery ledger beside the other data files,
+        // frequency cap, unsubscribe links and the SendGrid webhook (docs/delivery.md).
+        if (builder.Configuration["Journeys:Delivery:DatabasePath"] is null)
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Journeys:Delivery:DatabasePath"] = Path.Combine(settings.DataFolder, "journeys-delivery.db"),
+            });
+        }
+
+        services.AddJourneyDelivery(builder.Configuration);
+
         services.AddSingleton<ManualClockDriver>();
         services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
         services.AddSingleton<JourneyService>();
@@ -107,6 +120,7 @@ public static class JourneyHostExtensions
         app.MapTemplateEndpoints();
         app.MapTaskEndpoints();
         app.MapMailboxEndpoints();
+        app.MapDeliveryEndpoints();
         if (settings.Clock == ClockMode.Manual)
         {
             app.MapManualClockEndpoints();
