@@ -1,4 +1,5 @@
 using JourneyOrchestrator.Delivery.Consent;
+using JourneyOrchestrator.Delivery.Crm;
 using JourneyOrchestrator.Delivery.Email;
 using JourneyOrchestrator.Delivery.Scheduling;
 using JourneyOrchestrator.Delivery.Webhooks;
@@ -16,6 +17,9 @@ namespace JourneyOrchestrator.Delivery.DependencyInjection;
 /// <summary>Registers the delivery channels from configuration (<c>Journeys:Email</c>, <c>Journeys:Delivery</c>).</summary>
 public static class DeliveryServiceCollectionExtensions
 {
+    /// <summary>The named <see cref="HttpClient"/> of the CRM webhooks (30 s timeout per attempt).</summary>
+    public const string CrmHttpClient = "journeys-crm";
+
     /// <summary>
     /// The e-mail provider (<c>Journeys:Email:Provider</c>: <c>Dev</c> keeps the development mailbox, <c>SendGrid</c> sends
     /// for real), the SQLite delivery store (<c>Journeys:Delivery:DatabasePath</c>, default
@@ -65,6 +69,18 @@ public static class DeliveryServiceCollectionExtensions
             var calendar = new BusinessCalendar(DealerConfiguration.ToBusinessHours(dealers));
             services.Replace(ServiceDescriptor.Singleton<IBusinessCalendar>(calendar));
         }
+
+        var crm = dealers.Where(d => d.Value.Crm?.Url is not null).ToDictionary(d => d.Key, d => d.Value.Crm!, StringComparer.Ordinal);
+        if (crm.Values.FirstOrDefault(c => string.IsNullOrEmpty(c.Secret)) is not null)
+        {
+            throw new ArgumentException("Every Journeys:Dealers:{id}:Crm:Url needs a :Crm:Secret (the HMAC key of the signature).", nameof(configuration));
+        }
+
+        services.AddHttpClient(CrmHttpClient, http => http.Timeout = TimeSpan.FromSeconds(30));
+        services.Replace(ServiceDescriptor.Singleton<ICrmTaskPusher>(sp => new HttpCrmTaskPusher(
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(CrmHttpClient), crm, sp.GetRequiredService<TimeProvider>())));
+        services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => (IDeadLetterStore)sp.GetRequiredService<IDeliveryStore>()));
+        services.TryAddSingleton<IDealerScope, ClaimsDealerScope>();
 
         services.TryAddSingleton<UnsubscribeTokens>();
         services.Replace(ServiceDescriptor.Singleton<IUnsubscribeLinks>(sp => sp.GetRequiredService<UnsubscribeTokens>()));

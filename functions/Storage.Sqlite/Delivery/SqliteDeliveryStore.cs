@@ -11,12 +11,12 @@ namespace JourneyOrchestrator.Storage.Sqlite.Delivery;
 /// a few per message, far below what needs the group commit of the runtime store.
 /// </summary>
 /// <remarks>Initialised on first use (or by <see cref="InitializeAsync"/>). Times are stored as UTC ISO 8601 text (ordered).</remarks>
-public sealed class SqliteDeliveryStore : IDeliveryStore, IAsyncDisposable
+public sealed partial class SqliteDeliveryStore : IDeliveryStore, IDeadLetterStore, IAsyncDisposable
 {
     public const string DefaultFileName = "journeys-delivery.db";
 
-    /// <summary>The schema version this build writes.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>The schema version this build writes (2: <c>dead_letters</c>; the schema script only creates what is missing).</summary>
+    public const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS outbound_sends (
@@ -48,6 +48,16 @@ public sealed class SqliteDeliveryStore : IDeliveryStore, IAsyncDisposable
             event_id TEXT NOT NULL,
             received_at TEXT NOT NULL,
             PRIMARY KEY (provider, event_id));
+        CREATE TABLE IF NOT EXISTS dead_letters (
+            id TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            dealer_id TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            journey_id TEXT NOT NULL,
+            last_error TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            failed_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_dead_letters_dealer ON dead_letters (dealer_id, failed_at);
         """;
 
     private readonly string _path;

@@ -76,3 +76,19 @@ public sealed record CreateTaskRequest
 }
 
 public sealed record CreateTaskResult(string TaskId, DateTimeOffset DueAt);
+
+/// <summary>Input of <see cref="JourneyNames.PushTaskToCrmActivity"/>.</summary>
+public sealed record CrmPushRequest(string TaskId, string DealerId);
+
+/// <summary>Result of <see cref="JourneyNames.PushTaskToCrmActivity"/>: <see cref="CrmPushStatuses"/>.</summary>
+public sealed record CrmPushResult(string Status);
+
+public static class CrmPushStatuses
+{
+    public const string Pushed = "pushed";
+    /// <summary>The dealer has no CRM webhook.</summary>
+    public const string Skipped = "skipped";
+}
+
+/// <summary>Input of <see cref="JourneyNames.DeadLetterCrmPushActivity"/>.</summary>
+public sealed record CrmDeadLetterRequest(string TaskId, string DealerId, string JourneyId, string Error, int Attempts);

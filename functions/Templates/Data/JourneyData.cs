@@ -189,6 +189,10 @@ public static class JourneyNames
     public const string Orchestration = "journey";
     public const string SendEmailActivity = "journey.send-email";
     public const string CreateTaskActivity = "journey.create-task";
+    /// <summary>One attempt to POST a task to the dealer's CRM (retried by the interpreter's policy).</summary>
+    public const string PushTaskToCrmActivity = "journey.push-task-to-crm";
+    /// <summary>Keeps a CRM push whose retries are exhausted in the dead-letter list.</summary>
+    public const string DeadLetterCrmPushActivity = "journey.dead-letter-crm-push";
     /// <summary>Instance tags.</summary>
     public const string DealerTag = "dealer";
     public const string CustomerTag = "customer";

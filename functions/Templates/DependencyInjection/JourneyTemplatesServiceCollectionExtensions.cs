@@ -38,10 +38,14 @@ public static class JourneyTemplatesServiceCollectionExtensions
         services.TryAddSingleton<IEmailSender, DevMailboxEmailSender>();
         services.TryAddSingleton<IDeliveryStore, InMemoryDeliveryStore>();
         services.TryAddSingleton(new EmailDeliveryOptions());
+        services.TryAddSingleton<ICrmTaskPusher, NoCrmTaskPusher>();
+        services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>()));
         builder.AddOrchestration<JourneyInterpreter>(JourneyNames.Orchestration);
         builder.AddActivity<SendEmailActivity>(JourneyNames.SendEmailActivity);
         builder.AddActivity<CreateTaskActivity>(JourneyNames.CreateTaskActivity);
+        builder.AddActivity<PushTaskToCrmActivity>(JourneyNames.PushTaskToCrmActivity);
+        builder.AddActivity<DeadLetterCrmPushActivity>(JourneyNames.DeadLetterCrmPushActivity);
         return builder;
     }
 

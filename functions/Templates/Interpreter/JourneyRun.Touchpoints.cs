@@ -10,6 +10,9 @@ internal sealed partial class JourneyRun
     /// <summary>Delivery attempts of one e-mail when the provider refuses for now (429, 5xx), each after a durable timer.</summary>
     public const int MaxEmailDeliveryAttempts = 6;
 
+    /// <summary>CRM pushes: 6 attempts, 1 min doubling to 30 min (about an hour in all), then the dead-letter list.</summary>
+    internal static readonly RetryPolicy CrmRetry = new(6, TimeSpan.FromMinutes(1), 2.0, TimeSpan.FromMinutes(30));
+
     private async Task SendEmailAsync(StepSpec step)
     {
         // Stable for this occurrence of the step across replays, crashes and retries, so the ledger sends it at most once.
@@ -79,13 +82,29 @@ internal sealed partial class JourneyRun
             Model = _model.Snapshot(),
             Cause = _cause,
         };
+        CreateTaskResult created;
         try
         {
-            await _ctx.CallActivityAsync<CreateTaskResult>(JourneyNames.CreateTaskActivity, request, TouchpointRetry);
+            created = await _ctx.CallActivityAsync<CreateTaskResult>(JourneyNames.CreateTaskActivity, request, TouchpointRetry);
         }
         catch (ActivityFailedException e)
         {
             _lastError = $"{step.Id}: {e.Message}";
+            return;
+        }
+
+        try
+        {
+            // Durable retries with exponential back-off; the CRM dedupes on the task id in the body.
+            await _ctx.CallActivityAsync<CrmPushResult>(JourneyNames.PushTaskToCrmActivity, new CrmPushRequest(created.TaskId, _input.DealerId), CrmRetry);
+        }
+        catch (ActivityFailedException e)
+        {
+            _lastError = $"{step.Id}: CRM push failed after {CrmRetry.MaxAttempts} attempts: {e.Message}";
+            await _ctx.CallActivityAsync<bool>(
+                JourneyNames.DeadLetterCrmPushActivity,
+                new CrmDeadLetterRequest(created.TaskId, _input.DealerId, _ctx.InstanceId, e.Message, CrmRetry.MaxAttempts),
+                TouchpointRetry);
         }
     }
 }
