@@ -54,7 +54,12 @@ internal sealed partial class JourneyRun
                 }
 
                 // The provider said "later" or the frequency cap is reached: wait durably, then the same key again.
-                var at = _calendar.NextSendTime(_input.DealerId, retryAt > Now ? retryAt : Now.AddSeconds(1));
+                var at = retryAt > Now ? retryAt : Now.AddSeconds(1);
+                if (request.Category == "marketing")
+                {
+                    at = _calendar.NextSendTime(_input.DealerId, at); // transactional retries ignore quiet hours
+                }
+
                 Publish([], at);
                 await _ctx.CreateTimerAsync(at.UtcDateTime, CancellationToken.None);
                 _sinceWait = 0;
