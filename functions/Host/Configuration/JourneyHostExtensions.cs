@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Delivery;
+using JourneyOrchestrator.Delivery.Crm;
 using JourneyOrchestrator.Delivery.DependencyInjection;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Clock;
@@ -121,6 +122,7 @@ public static class JourneyHostExtensions
         app.MapTaskEndpoints();
         app.MapMailboxEndpoints();
         app.MapDeliveryEndpoints();
+        app.MapDeadLetterEndpoints().RequireAuthorization(Roles.AdminPolicy);
         if (settings.Clock == ClockMode.Manual)
         {
             app.MapManualClockEndpoints();

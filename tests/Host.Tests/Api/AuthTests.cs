@@ -33,6 +33,7 @@ public sealed class AuthTests(SharedHost shared) : IClassFixture<SharedHost>
         { "GET", "/api/dev/mailbox" },
         { "GET", "/api/dev/clock" },
         { "POST", "/api/dev/clock/advance" },
+        { "GET", "/api/deadletters" },
     };
 
     [Theory]
@@ -71,6 +72,7 @@ public sealed class AuthTests(SharedHost shared) : IClassFixture<SharedHost>
     [InlineData(HostFactory.DealerKey, "POST", "/api/templates/validate")]
     [InlineData(HostFactory.DealerKey, "POST", "/api/dev/clock/advance")]
     [InlineData(HostFactory.DealerKey, "GET", "/api/dev/clock")]
+    [InlineData(HostFactory.DealerKey, "GET", "/api/deadletters")]
     [InlineData(HostFactory.MarketingKey, "GET", "/api/journeys")]
     [InlineData(HostFactory.MarketingKey, "POST", "/api/journeys")]
     [InlineData(HostFactory.MarketingKey, "POST", "/api/customers/cust-1/events")]

@@ -86,7 +86,36 @@ public sealed class HostFactory : WebApplicationFactory<Program>
             // See remarks: the entry point stopped and disposed the host.
         }
 
+        await WaitForStoresClosedAsync();
         _directory?.Dispose();
+    }
+
+    /// <summary>
+    /// Waits (at most 10 s) until the stores' lock files are free: the entry point disposes the host on its own thread,
+    /// so the factory's dispose may return a moment before the SQLite files are closed.
+    /// </summary>
+    private async Task WaitForStoresClosedAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        foreach (var name in new[] { "journeys.db.lock", "journeys-data.db.lock" })
+        {
+            var path = Path.Combine(DataPath, name);
+            while (File.Exists(path) && DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    await using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+                    {
+                    }
+
+                    break;
+                }
+                catch (IOException)
+                {
+                    await Task.Delay(20);
+                }
+            }
+        }
     }
 
     protected override void Dispose(bool disposing)
