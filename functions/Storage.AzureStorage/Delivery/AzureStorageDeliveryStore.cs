@@ -70,7 +70,7 @@ public sealed partial class AzureStorageDeliveryStore : IDeliveryStore, IDeadLet
             var row = await DataTables.GetAsync(_sends, partition, rowKey, cancellationToken).ConfigureAwait(false);
             if (row is null)
             {
-                var claimed = send with { State = SendStates.Pending, Attempts = 1, UpdatedAt = send.CreatedAt };
+                var claimed = send with { State = SendStates.Pending, Attempts = 1, Detail = null, SentAt = null, UpdatedAt = send.CreatedAt };
                 if (await _data.TryAddAsync(_sends, await SendRowAsync(partition, claimed, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false))
                 {
                     return new SendClaim(true, claimed);
