@@ -51,6 +51,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
 
     internal TableClient TemplatesTable => _templates;
     internal TableClient MailboxTable => _mailbox;
+    internal TableClient TasksTable => _tasks;
     internal DataTables Data => _data;
 
     /// <summary>Creates the tables and the container when missing. Idempotent.</summary>

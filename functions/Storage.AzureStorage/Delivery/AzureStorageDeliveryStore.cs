@@ -46,6 +46,8 @@ public sealed partial class AzureStorageDeliveryStore : IDeliveryStore, IDeadLet
         _deadLetters = _data.Table("DeadLetters");
     }
 
+    internal TableClient SendsTable => _sends;
+
     /// <summary>Creates the tables and the container when missing. Idempotent; every other call does it first when needed.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
