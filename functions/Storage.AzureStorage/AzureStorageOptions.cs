@@ -33,7 +33,10 @@ public sealed partial class AzureStorageOptions
     /// <summary>
     /// Prefix of every table, queue and container name (lowercase letters and digits, starting with a letter, at most 24
     /// characters): tables <c>{prefix}Instances</c> and <c>{prefix}Schedule</c>, queues <c>{prefix}-control-NN</c> and
-    /// <c>{prefix}-workitems</c>, container <c>{prefix}-payloads</c>. Deployments (and tests) sharing one account use different prefixes.
+    /// <c>{prefix}-workitems</c>, container <c>{prefix}-payloads</c>; the product data stores' tables <c>{prefix}Templates</c>,
+    /// <c>{prefix}Customers</c>, <c>{prefix}Tasks</c>, <c>{prefix}Touchpoints</c>, <c>{prefix}Mailbox</c>, <c>{prefix}Sends</c>,
+    /// <c>{prefix}Suppressions</c>, <c>{prefix}WebhookEvents</c>, <c>{prefix}DeadLetters</c> and container <c>{prefix}-data</c>.
+    /// Deployments (and tests) sharing one account use different prefixes.
     /// </summary>
     public string NamePrefix { get; set; } = "journeys";
 
@@ -65,7 +68,7 @@ public sealed partial class AzureStorageOptions
     /// <summary>The most messages one orchestration work item carries (the rest wait for the next episode). 1..60.</summary>
     public int MaxMessagesPerWorkItem { get; set; } = 40;
 
-    /// <summary>Text longer than this many characters (payloads, inputs, outputs, events) goes to a blob. 1,000..30,000.</summary>
+    /// <summary>Text longer than this many characters (payloads, inputs, outputs, events; product data records and template sources) goes to a blob. 1,000..30,000.</summary>
     public int InlinePayloadLimit { get; set; } = 16_000;
 
     /// <summary>
