@@ -209,15 +209,23 @@ public sealed class EscalationInterpreterTests
     }
 
     [Fact]
-    public async Task GoalWhileTheEscalationWaits_JumpsAndEnds_NoEscalation()
+    public async Task GoalWhileTheEscalationWaits_TheJourneyWaitsOnElsewhere_TheEscalationIsDropped()
     {
-        await using var h = JourneyHarness.Create(Template(Reminder()));
+        var template = Template(Reminder());
+        template = template with
+        {
+            Steps = [.. template.Steps.Select(s => s.Id == "won" ? new StepSpec { Id = "won", Kind = "waitForEvent", Events = ["testdrive.booked"], Next = "end" } : s)],
+        };
+        await using var h = JourneyHarness.Create(template);
         var id = await h.StartAsync("escalating");
 
         await h.RaiseAsync(id, "contract.signed");
         await h.AdvanceAsync(TimeSpan.FromDays(1));
 
-        Assert.Equal("won", (await h.ResultAsync(id))!.LastStep);
+        var status = await h.StatusAsync(id);
+        Assert.Equal(("won", null), (status.CurrentStep, status.NextTimerDue));
+        Assert.DoesNotContain("task.completed", status.WaitingFor);
+        Assert.Empty(Timers(h, id));
         Assert.Single(h.Data.Tasks);
     }
 

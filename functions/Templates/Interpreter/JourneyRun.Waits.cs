@@ -192,6 +192,8 @@ internal sealed partial class JourneyRun
             SetPhase(goal.Phase);
         }
 
+        // The customer converted: tasks that chased them before (a quote call) are moot, so their escalations end here.
+        _escalations.Clear();
         _sinceWait = 0;
         return new Woke(goal.Event, StepOutcome.To(goal.Goto));
     }
