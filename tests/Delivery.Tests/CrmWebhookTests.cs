@@ -132,6 +132,39 @@ public sealed class CrmWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reassign_OverdueTask_IsPushedAgainSignedWithTheNewAssignee()
+    {
+        var template = CallTemplate() with
+        {
+            Events = ["task.completed"],
+            Steps =
+            [
+                new StepSpec
+                {
+                    Id = "call", Kind = "task", Task = "call-back", Title = "Call {{ customer.firstName }}", DueIn = "PT4H", Next = "wait",
+                    Escalate = new EscalateSpec { After = "PT1H", Action = "reassign", To = "sales-manager" },
+                },
+                new StepSpec { Id = "wait", Kind = "wait", Duration = "P1D", Next = "end" },
+                new StepSpec { Id = "end", Kind = "end" },
+            ],
+        };
+        await using var rig = await Rig.StartAsync(_crm.Url, _folder, template);
+        await rig.StartAsync(); // Monday 10:00 local: due 14:00, escalates 15:00 local (14:00 UTC)
+
+        await rig.AdvanceAsync(TimeSpan.FromHours(5) - TimeSpan.FromSeconds(1));
+        Assert.Single(_crm.Received);
+        await rig.AdvanceAsync(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(2, _crm.Received.Count);
+        Assert.All(_crm.Received, r => Assert.True(r.SignatureValid));
+        var task = Assert.Single(rig.Data.Tasks);
+        Assert.Equal([task.Id, task.Id], _crm.Received.Select(r => r.Body.GetProperty("taskId").GetString()));
+        Assert.Equal(JsonValueKind.Null, _crm.Received[0].Body.GetProperty("assignee").ValueKind);
+        Assert.Equal("sales-manager", _crm.Received[1].Body.GetProperty("assignee").GetString());
+        Assert.Equal(rig.Now.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), _crm.Received[1].Timestamp);
+    }
+
+    [Fact]
     public void ClaimsDealerScope_ReadsTheHostsRoleAndDealerClaims()
     {
         static HttpContext With(params Claim[] claims) => new DefaultHttpContext { User = new ClaimsPrincipal(new ClaimsIdentity(claims, "key")) };
@@ -174,10 +207,10 @@ public sealed class CrmWebhookTests : IAsyncLifetime
         public HttpClient Api { get; }
         public DateTimeOffset Now => Runtime.Time.GetUtcNow();
 
-        public static async Task<Rig> StartAsync(Uri crmUrl, string folder)
+        public static async Task<Rig> StartAsync(Uri crmUrl, string folder, JourneyTemplate? template = null)
         {
             var catalog = new InMemoryTemplateCatalog();
-            catalog.Add(CallTemplate() with { Version = 1 });
+            catalog.Add((template ?? CallTemplate()) with { Version = 1 });
             var data = new InMemoryJourneyDataStore();
             var letters = new SqliteDeliveryStore(Path.Combine(folder, SqliteDeliveryStore.DefaultFileName));
             var crm = new Dictionary<string, CrmSettings> { [Dealer] = new() { Url = crmUrl, Secret = Secret } };

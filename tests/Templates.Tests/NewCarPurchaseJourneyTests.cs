@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Storage;
 using JourneyOrchestrator.Core.Tests.Support;
+using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Tests.Support;
 
 namespace JourneyOrchestrator.Templates.Tests;
@@ -251,6 +252,63 @@ public sealed class NewCarPurchaseJourneyTests
         Assert.Equal(["testdrive.booked", "quote.sent", "customer.unsubscribed", "contract.signed"], status.WaitingFor);
         Assert.Equal(T0.AddDays(1), status.NextTimerDue);
         Assert.Equal(("new-car-purchase", 1, "deal-1"), (status.TemplateId, status.TemplateVersion, status.JourneyKey));
+    }
+
+    [Fact]
+    public async Task InviteCallNotDone_FourBusinessHoursPastDue_ReminderTask_AndABookingStillMovesTheJourney()
+    {
+        await using var h = Harness();
+        var id = await h.StartAsync("new-car-purchase", trigger: "brochure.downloaded");
+        await h.AdvanceAsync(TimeSpan.FromDays(3)); // the call task: Thursday 10:00 local, due 14:00
+        var call = Assert.Single(h.Data.Tasks);
+        var escalateAt = T0.AddDays(4); // 14:00-17:00 Thursday + 1 h Friday = Friday 10:00 local
+
+        await h.AdvanceAsync(escalateAt - h.Now - TimeSpan.FromSeconds(1));
+        Assert.Equal(["call-testdrive-invite"], h.TaskTypes());
+        await h.AdvanceAsync(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["call-testdrive-invite", "call-testdrive-invite-reminder"], h.TaskTypes());
+        Assert.Equal((escalateAt, escalateAt), (h.Data.Tasks[1].CreatedAt, h.Data.Tasks[1].DueAt));
+        Assert.Equal(TaskStatuses.Open, h.Data.Tasks.Single(t => t.Id == call.Id).Status);
+        Assert.Equal("wait-booking-after-call", (await h.StatusAsync(id)).CurrentStep);
+
+        await h.RaiseAsync(id, "testdrive.booked");
+        Assert.Equal("choice", (await h.StatusAsync(id)).Phase);
+    }
+
+    [Fact]
+    public async Task InviteCallDoneInTime_NoReminder()
+    {
+        await using var h = Harness();
+        var id = await h.StartAsync("new-car-purchase", trigger: "brochure.downloaded");
+        await h.AdvanceAsync(TimeSpan.FromDays(3).Add(TimeSpan.FromHours(2)));
+        var call = (await h.Data.CompleteTaskAsync(Assert.Single(h.Data.Tasks).Id, "no-answer", null, h.Now))!;
+        await h.RaiseAsync(id, "task.completed", new JsonObject { ["taskId"] = call.Id, ["outcome"] = call.Outcome });
+
+        await h.AdvanceAsync(TimeSpan.FromDays(5));
+
+        Assert.Equal(["call-testdrive-invite"], h.TaskTypes());
+        Assert.Equal("wait-booking-after-call", (await h.StatusAsync(id)).CurrentStep);
+    }
+
+    [Fact]
+    public async Task QuoteReactionCallNotDone_HalfABusinessDayPastDue_ReassignedToTheSalesManager()
+    {
+        await using var h = Harness();
+        var id = await BookAndDriveAsync(h);
+        await h.RaiseAsync(id, "quote.sent");
+        var call = Assert.Single(h.Data.Tasks);
+        Assert.Equal(T0.AddDays(1), call.DueAt); // Tuesday 10:00 local
+        var escalateAt = T0.AddDays(1).AddHours(4);
+
+        await h.AdvanceAsync(escalateAt - h.Now - TimeSpan.FromSeconds(1));
+        Assert.Null(h.Data.Tasks.Single().Assignee);
+        await h.AdvanceAsync(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(("sales-manager", TaskStatuses.Open), (h.Data.Tasks.Single().Assignee, h.Data.Tasks.Single().Status));
+        var escalated = h.Data.Touchpoints.Single(t => t.Status == "escalated");
+        Assert.Equal(("call-quote-reaction", escalateAt), (escalated.StepId, escalated.OccurredAt));
+        Assert.Equal("wait-quote-answer", (await h.StatusAsync(id)).CurrentStep);
     }
 
     private static async Task<string> BookAndDriveAsync(JourneyHarness h)

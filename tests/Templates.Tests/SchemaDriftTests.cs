@@ -21,6 +21,7 @@ public sealed class SchemaDriftTests
         { nameof(GoalSpec), "goal" },
         { nameof(SplitBranch), "splitBranch" },
         { nameof(ConditionSpec), "condition" },
+        { nameof(EscalateSpec), "escalate" },
     };
 
     [Theory]

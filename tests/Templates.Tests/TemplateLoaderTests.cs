@@ -109,6 +109,19 @@ public sealed class TemplateLoaderTests
     }
 
     [Fact]
+    public void Load_Escalate_BindsItsFields_AndAnUnknownOneIsAnErrorWithItsPath()
+    {
+        const string Yaml = "id: x\nname: y\nevents: [call.overdue]\nstart: a\nsteps:\n  - id: a\n    kind: task\n    task: call\n    title: Call\n" +
+            "    escalate: { after: PT4H, action: event, event: call.overdue }\n    next: b\n  - id: b\n    kind: end\n";
+        var good = TemplateLoader.Load(Yaml);
+        var bad = TemplateLoader.Load(Yaml.Replace("after: PT4H", "aftr: PT4H", StringComparison.Ordinal));
+
+        Assert.Empty(good.Errors);
+        Assert.Equal(new EscalateSpec { After = "PT4H", Action = "event", Event = "call.overdue" }, good.Template!.Steps[0].Escalate);
+        Assert.Contains(bad.Errors, e => e.Path == "steps[0].escalate.aftr" && e.Message == "Unknown property 'aftr'; did you mean 'after'?");
+    }
+
+    [Fact]
     public void Load_UnknownPropertyInJson_IsAnErrorToo()
     {
         var result = TemplateLoader.Load("{\"id\":\"x\",\"colour\":\"red\"}");

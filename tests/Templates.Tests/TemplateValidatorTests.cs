@@ -188,6 +188,71 @@ public sealed class TemplateValidatorTests
     public void Validate_MissingRequiredProperty_IsReported() =>
         AssertSingle(Step("call", s => s with { Title = null }), "steps[4].title", "A step of kind 'task' needs 'title'.");
 
+    private static JourneyTemplate Escalating(EscalateSpec escalate) => Step("call", s => s with { Escalate = escalate });
+
+    [Theory]
+    [InlineData("reminder", null, null)]
+    [InlineData("reminder", null, "team-lead")]
+    [InlineData("reassign", null, "sales-manager")]
+    [InlineData("event", "a.happened", null)]
+    public void Validate_Escalate_EachActionWithItsFields_IsFine(string action, string? @event, string? to) =>
+        Assert.Empty(Errors(Escalating(new EscalateSpec { After = "PT4H", Action = action, Event = @event, To = to })));
+
+    [Theory]
+    [InlineData("4 hours", "'4 hours' is not an ISO 8601 duration such as P3D, PT2H or P1Y2M.")]
+    [InlineData("-PT1H", "'-PT1H' is negative; only 'offset' may be negative.")]
+    public void Validate_EscalateBadAfter_IsReported(string after, string message) =>
+        AssertSingle(Escalating(new EscalateSpec { After = after, Action = "reminder" }), "steps[4].escalate.after", message);
+
+    [Fact]
+    public void Validate_EscalateWithoutAfter_IsReported() =>
+        AssertSingle(Escalating(new EscalateSpec { Action = "reminder" }), "steps[4].escalate.after",
+            "'escalate' needs 'after': how long past the due time (business time, an ISO 8601 duration such as PT4H or P1D).");
+
+    [Fact]
+    public void Validate_EscalateUnknownAction_IsReported() =>
+        AssertSingle(Escalating(new EscalateSpec { After = "PT4H", Action = "shout" }), "steps[4].escalate.action",
+            "Unknown escalation action 'shout'; use one of: event, reminder, reassign.");
+
+    [Fact]
+    public void Validate_EscalateWithoutAction_IsReported() =>
+        AssertSingle(Escalating(new EscalateSpec { After = "PT4H" }), "steps[4].escalate.action",
+            "'escalate' needs an 'action': one of event, reminder, reassign.");
+
+    [Fact]
+    public void Validate_EscalateEventWithoutEvent_IsReported() =>
+        AssertSingle(Escalating(new EscalateSpec { After = "PT4H", Action = "event" }), "steps[4].escalate.event",
+            "The 'event' action needs 'event': the event the journey handles when the task is overdue.");
+
+    [Fact]
+    public void Validate_EscalateEventNotDeclared_IsReported() =>
+        AssertSingle(Escalating(new EscalateSpec { After = "PT4H", Action = "event", Event = "call.overdue" }), "steps[4].escalate.event",
+            "The event 'call.overdue' is not declared; add it to the template's 'events' list.");
+
+    [Fact]
+    public void Validate_EscalateReassignWithoutTo_IsReported() =>
+        AssertSingle(Escalating(new EscalateSpec { After = "PT4H", Action = "reassign", To = " " }), "steps[4].escalate.to",
+            "The 'reassign' action needs 'to': who the task is reassigned to (e.g. sales-manager).");
+
+    [Fact]
+    public void Validate_EscalateFieldsOfAnotherAction_AreReported()
+    {
+        var errors = Errors(Escalating(new EscalateSpec { After = "PT4H", Action = "reminder", Event = "a.happened" }))
+            .Concat(Errors(Escalating(new EscalateSpec { After = "PT4H", Action = "event", Event = "a.happened", To = "boss" })))
+            .Select(e => (e.Path, e.Message));
+
+        Assert.Equal(
+        [
+            ("steps[4].escalate.event", "'event' belongs to the 'event' action, not to 'reminder'."),
+            ("steps[4].escalate.to", "'to' belongs to the 'reassign' and 'reminder' actions, not to 'event'."),
+        ], errors);
+    }
+
+    [Fact]
+    public void Validate_EscalateOnAStepThatIsNoTask_IsReported() =>
+        AssertSingle(Step("pause", s => s with { Escalate = new EscalateSpec { After = "PT4H", Action = "reminder" } }), "steps[5].escalate",
+            "'escalate' does not belong to a 'wait' step.");
+
     [Fact]
     public void Validate_WaitWithTwoWays_IsReported() =>
         AssertSingle(Step("pause", s => s with { Until = "2026-06-01T09:00:00+02:00" }), "steps[5]",

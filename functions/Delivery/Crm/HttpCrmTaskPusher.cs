@@ -6,10 +6,13 @@ using JourneyOrchestrator.Templates.Delivery;
 
 namespace JourneyOrchestrator.Delivery.Crm;
 
-/// <summary>The body POSTed to a dealer's CRM. <see cref="TaskId"/> is stable: the CRM dedupes on it.</summary>
+/// <summary>
+/// The body POSTed to a dealer's CRM. <see cref="TaskId"/> is stable: the CRM upserts on it (a retry is the same task; a
+/// later push of the same task with another <see cref="Assignee"/> is a reassignment by an escalation).
+/// </summary>
 public sealed record CrmTaskPayload(
     string TaskId, string DealerId, string JourneyId, string CustomerId, string StepId, string Type, string Title,
-    string Status, DateTimeOffset CreatedAt, DateTimeOffset DueAt, string? OnCompleteEvent);
+    string Status, DateTimeOffset CreatedAt, DateTimeOffset DueAt, string? OnCompleteEvent, string? Assignee);
 
 /// <summary>
 /// POSTs tasks as JSON to <c>Journeys:Dealers:{dealerId}:Crm:Url</c>, signed with <c>:Crm:Secret</c> (<see cref="CrmSignature"/>).
@@ -31,7 +34,7 @@ public sealed class HttpCrmTaskPusher(HttpClient http, IReadOnlyDictionary<strin
         }
 
         var body = JsonSerializer.SerializeToUtf8Bytes(new CrmTaskPayload(
-            task.Id, task.DealerId, task.JourneyId, task.CustomerId, task.StepId, task.Type, task.Title, task.Status, task.CreatedAt, task.DueAt, task.OnCompleteEvent), Json);
+            task.Id, task.DealerId, task.JourneyId, task.CustomerId, task.StepId, task.Type, task.Title, task.Status, task.CreatedAt, task.DueAt, task.OnCompleteEvent, task.Assignee), Json);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
         using var request = new HttpRequestMessage(HttpMethod.Post, crm.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };

@@ -60,10 +60,26 @@ public sealed partial class AzureStorageJourneyDataStore
         return [.. tasks.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id, StringComparer.Ordinal)];
     }
 
-    public async Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(taskId);
         ArgumentNullException.ThrowIfNull(outcome);
+        return ChangeOpenTaskAsync(taskId, task => task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now }, cancellationToken);
+    }
+
+    public Task<SalesTask?> ReassignTaskAsync(string taskId, string assignee, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(taskId);
+        ArgumentNullException.ThrowIfNull(assignee);
+        return ChangeOpenTaskAsync(taskId, task => task with { Assignee = assignee }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to an open task by ETag (another process's change in between: read again and
+    /// retry); a task that is no longer open is returned unchanged; null when unknown.
+    /// </summary>
+    private async Task<SalesTask?> ChangeOpenTaskAsync(string taskId, Func<SalesTask, SalesTask> change, CancellationToken cancellationToken)
+    {
         using var operation = Begin();
         for (var attempt = 1; ; attempt++)
         {
@@ -79,15 +95,20 @@ public sealed partial class AzureStorageJourneyDataStore
                 return task;
             }
 
-            var completed = task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now };
-            var entity = TaskRow(completed);
-            await _data.SetRecordAsync(entity, completed, "tasks", cancellationToken).ConfigureAwait(false);
-            if (await _data.TryReplaceAsync(_tasks, row, entity, cancellationToken).ConfigureAwait(false))
+            var changed = change(task);
+            if (changed == task)
             {
-                return completed;
+                return task;
             }
 
-            // Completed (or changed) by another process since the read: the next read returns its outcome.
+            var entity = TaskRow(changed);
+            await _data.SetRecordAsync(entity, changed, "tasks", cancellationToken).ConfigureAwait(false);
+            if (await _data.TryReplaceAsync(_tasks, row, entity, cancellationToken).ConfigureAwait(false))
+            {
+                return changed;
+            }
+
+            // Completed (or changed) by another process since the read: the next read sees its change.
             await DataTables.BackOffAsync(attempt, $"Task '{taskId}'", cancellationToken).ConfigureAwait(false);
         }
     }

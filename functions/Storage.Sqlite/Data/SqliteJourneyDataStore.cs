@@ -282,6 +282,27 @@ public sealed class SqliteJourneyDataStore : IJourneyDataStore
         }, cancellationToken);
     }
 
+    public Task<SalesTask?> ReassignTaskAsync(string taskId, string assignee, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(taskId);
+        ArgumentNullException.ThrowIfNull(assignee);
+        return WriteAsync(session =>
+        {
+            var task = ReadTask(session, taskId);
+            if (task is null || task.Status != TaskStatuses.Open || task.Assignee == assignee)
+            {
+                return task;
+            }
+
+            // The assignee lives in the JSON record only (no column): rows written before it existed read as null.
+            var reassigned = task with { Assignee = assignee };
+            session.Command("UPDATE tasks SET record = $record WHERE task_id = $id")
+                .Bind("$id", taskId).Bind("$record", JsonSerializer.Serialize(reassigned, Json))
+                .ExecuteNonQuery();
+            return reassigned;
+        }, cancellationToken);
+    }
+
     // ---- touchpoints and mail ----------------------------------------------------------------
 
     public Task<bool> AddTouchpointAsync(Touchpoint touchpoint, CancellationToken cancellationToken = default)

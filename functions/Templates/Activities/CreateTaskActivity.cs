@@ -38,6 +38,7 @@ public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer r
             CreatedAt = now,
             DueAt = input.DueAt,
             OnCompleteEvent = input.OnCompleteEvent,
+            Assignee = input.Assignee,
         }, cancellationToken);
         await store.AddTouchpointAsync(new Touchpoint
         {

@@ -71,6 +71,8 @@ public sealed record CreateTaskRequest
     /// <summary>When the task is due (computed by the interpreter from <c>dueIn</c>).</summary>
     public required DateTimeOffset DueAt { get; init; }
     public string? OnCompleteEvent { get; init; }
+    /// <summary>The task's assignee (a reminder's <c>escalate.to</c>); null = the CRM's routing.</summary>
+    public string? Assignee { get; init; }
     public JsonObject? Model { get; init; }
     public required TouchpointCause Cause { get; init; }
 }
@@ -92,3 +94,28 @@ public static class CrmPushStatuses
 
 /// <summary>Input of <see cref="JourneyNames.DeadLetterCrmPushActivity"/>.</summary>
 public sealed record CrmDeadLetterRequest(string TaskId, string DealerId, string JourneyId, string Error, int Attempts);
+
+/// <summary>Input of <see cref="JourneyNames.EscalateTaskActivity"/>.</summary>
+public sealed record EscalateTaskRequest
+{
+    public required string JourneyId { get; init; }
+    public required string DealerId { get; init; }
+    public required string CustomerId { get; init; }
+    /// <summary>The task step.</summary>
+    public required string StepId { get; init; }
+    public required string TaskId { get; init; }
+    /// <summary><c>event</c>, <c>reminder</c> or <c>reassign</c>.</summary>
+    public required string Action { get; init; }
+    /// <summary>For <c>reassign</c>: the new assignee; for <c>reminder</c>: the reminder's assignee (may be null).</summary>
+    public string? To { get; init; }
+    /// <summary>For <c>event</c>: the event the journey handles.</summary>
+    public string? Event { get; init; }
+    public required DateTimeOffset DueAt { get; init; }
+    public required TouchpointCause Cause { get; init; }
+}
+
+/// <summary>
+/// Result of <see cref="JourneyNames.EscalateTaskActivity"/>: <see cref="Escalated"/> false when the task was completed
+/// (or is gone) by the time the escalation ran, so nothing more happens; <see cref="TaskType"/> and <see cref="Title"/> of the task.
+/// </summary>
+public sealed record EscalateTaskResult(bool Escalated, string Status, string? TaskType = null, string? Title = null);

@@ -55,6 +55,11 @@ public sealed record SalesTask
     public string? Notes { get; init; }
     /// <summary>Event raised into the journey on completion.</summary>
     public string? OnCompleteEvent { get; init; }
+    /// <summary>
+    /// Who the task is for, when the journey says so (an escalation's <c>to</c>: a person or role the dealer's CRM knows);
+    /// null = the CRM's own routing. Set by a <c>reassign</c> escalation, which pushes the task to the CRM again.
+    /// </summary>
+    public string? Assignee { get; init; }
 }
 
 /// <summary>What caused a touchpoint: the journey's start, an event, or a timer.</summary>
@@ -73,7 +78,7 @@ public sealed record Touchpoint
     public required string Channel { get; init; }
     /// <summary>The e-mail template or task type.</summary>
     public required string Name { get; init; }
-    /// <summary><c>sent</c>, <c>created</c>, <c>suppressed</c> (no consent), <c>failed</c>.</summary>
+    /// <summary><c>sent</c>, <c>created</c>, <c>suppressed</c> (no consent), <c>failed</c>, <c>escalated</c> (a task not completed in time).</summary>
     public required string Status { get; init; }
     public string? Detail { get; init; }
     public required TouchpointCause Cause { get; init; }
@@ -120,6 +125,11 @@ public interface IJourneyDataStore : IAsyncDisposable
     Task<IReadOnlyList<SalesTask>> ListTasksAsync(string? dealerId, string? status, CancellationToken cancellationToken = default);
     /// <summary>Completes an open task; a completed one is returned unchanged; null when unknown.</summary>
     Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Sets the <see cref="SalesTask.Assignee"/> of an open task and returns it (idempotent: the same assignee again changes
+    /// nothing); a completed task is returned unchanged; null when unknown.
+    /// </summary>
+    Task<SalesTask?> ReassignTaskAsync(string taskId, string assignee, CancellationToken cancellationToken = default);
 
     /// <summary>False when a touchpoint with that id exists.</summary>
     Task<bool> AddTouchpointAsync(Touchpoint touchpoint, CancellationToken cancellationToken = default);
@@ -162,7 +172,21 @@ public sealed record JourneyInput
     public JsonObject? Trigger { get; init; }
     /// <summary>Goals reached so far (carried across repeats); a goal fires once per journey.</summary>
     public List<string>? GoalsReached { get; init; }
+    /// <summary>Task escalations still waiting (carried across repeats).</summary>
+    public List<PendingEscalation>? Escalations { get; init; }
+    /// <summary>Task completions the journey took to clear an escalation that no wait has used yet (carried across repeats).</summary>
+    public List<HeldEvent>? HeldEvents { get; init; }
 }
+
+/// <summary>
+/// A task step's escalation that has not fired: at <see cref="EscalateAt"/> (the task's due time plus the step's
+/// <c>escalate.after</c> in business time) the journey escalates, unless <see cref="CompletionEvent"/> for <see cref="TaskId"/>
+/// arrived first. Part of the interpreter's state; deterministic (computed from history).
+/// </summary>
+public sealed record PendingEscalation(string StepId, string TaskId, string CompletionEvent, DateTimeOffset DueAt, DateTimeOffset EscalateAt);
+
+/// <summary>An event the interpreter received while no step wanted it (a task completion): delivered to a later wait that does.</summary>
+public sealed record HeldEvent(string Name, string EventId, string? Payload);
 
 /// <summary>
 /// The payload the host raises with an event into a journey (and the shape of <see cref="JourneyInput.Trigger"/>).
@@ -193,6 +217,8 @@ public static class JourneyNames
     public const string PushTaskToCrmActivity = "journey.push-task-to-crm";
     /// <summary>Keeps a CRM push whose retries are exhausted in the dead-letter list.</summary>
     public const string DeadLetterCrmPushActivity = "journey.dead-letter-crm-push";
+    /// <summary>Checks that an overdue task is still open, records the escalation (and for <c>reassign</c> sets the assignee).</summary>
+    public const string EscalateTaskActivity = "journey.escalate-task";
     /// <summary>Instance tags.</summary>
     public const string DealerTag = "dealer";
     public const string CustomerTag = "customer";

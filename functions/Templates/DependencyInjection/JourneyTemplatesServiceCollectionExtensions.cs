@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace JourneyOrchestrator.Templates.DependencyInjection;
 
 /// <summary>
-/// Registers the interpreter (<see cref="JourneyNames.Orchestration"/>), the send-e-mail and create-task activities, the e-mail
+/// Registers the interpreter (<see cref="JourneyNames.Orchestration"/>), the send-e-mail, create-task, CRM-push and escalate-task activities, the e-mail
 /// template source, the Liquid renderer, the business calendar, the validator and the dev-mailbox e-mail sender (replace
 /// <see cref="IEmailSender"/> to send for real), an in-memory <see cref="IDeliveryStore"/> and no frequency cap (<c>AddJourneyDelivery</c>
 /// replaces these with SendGrid, SQLite and the configured policy). The host must also register <see cref="IJourneyDataStore"/> and
@@ -46,6 +46,7 @@ public static class JourneyTemplatesServiceCollectionExtensions
         builder.AddActivity<CreateTaskActivity>(JourneyNames.CreateTaskActivity);
         builder.AddActivity<PushTaskToCrmActivity>(JourneyNames.PushTaskToCrmActivity);
         builder.AddActivity<DeadLetterCrmPushActivity>(JourneyNames.DeadLetterCrmPushActivity);
+        builder.AddActivity<EscalateTaskActivity>(JourneyNames.EscalateTaskActivity);
         return builder;
     }
 

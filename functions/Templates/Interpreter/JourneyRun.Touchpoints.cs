@@ -87,6 +87,21 @@ internal sealed partial class JourneyRun
             Model = _model.Snapshot(),
             Cause = _cause,
         };
+        if (await CreateAndPushTaskAsync(step.Id, request) is { } created && step.Escalate is { } escalate)
+        {
+            // The journey goes on; the escalation waits beside the following steps' waits (see WaitAsync).
+            _escalations.Add(new PendingEscalation(
+                step.Id,
+                created.TaskId,
+                step.OnComplete ?? JourneyNames.TaskCompletedEvent,
+                created.DueAt,
+                _calendar.DueAt(_input.DealerId, created.DueAt, IsoDuration.Parse(escalate.After!))));
+        }
+    }
+
+    /// <summary>Creates the task and pushes it to the CRM; null when the task could not be created (the error is in the status).</summary>
+    private async Task<CreateTaskResult?> CreateAndPushTaskAsync(string stepId, CreateTaskRequest request)
+    {
         CreateTaskResult created;
         try
         {
@@ -94,21 +109,27 @@ internal sealed partial class JourneyRun
         }
         catch (ActivityFailedException e)
         {
-            _lastError = $"{step.Id}: {e.Message}";
-            return;
+            _lastError = $"{stepId}: {e.Message}";
+            return null;
         }
 
+        await PushTaskToCrmAsync(stepId, created.TaskId);
+        return created;
+    }
+
+    private async Task PushTaskToCrmAsync(string stepId, string taskId)
+    {
         try
         {
-            // Durable retries with exponential back-off; the CRM dedupes on the task id in the body.
-            await _ctx.CallActivityAsync<CrmPushResult>(JourneyNames.PushTaskToCrmActivity, new CrmPushRequest(created.TaskId, _input.DealerId), CrmRetry);
+            // Durable retries with exponential back-off; the CRM dedupes (upserts) on the task id in the body.
+            await _ctx.CallActivityAsync<CrmPushResult>(JourneyNames.PushTaskToCrmActivity, new CrmPushRequest(taskId, _input.DealerId), CrmRetry);
         }
         catch (ActivityFailedException e)
         {
-            _lastError = $"{step.Id}: CRM push failed after {CrmRetry.MaxAttempts} attempts: {e.Message}";
+            _lastError = $"{stepId}: CRM push failed after {CrmRetry.MaxAttempts} attempts: {e.Message}";
             await _ctx.CallActivityAsync<bool>(
                 JourneyNames.DeadLetterCrmPushActivity,
-                new CrmDeadLetterRequest(created.TaskId, _input.DealerId, _ctx.InstanceId, e.Message, CrmRetry.MaxAttempts),
+                new CrmDeadLetterRequest(taskId, _input.DealerId, _ctx.InstanceId, e.Message, CrmRetry.MaxAttempts),
                 TouchpointRetry);
         }
     }

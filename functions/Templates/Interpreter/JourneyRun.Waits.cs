@@ -85,58 +85,122 @@ internal sealed partial class JourneyRun
     /// <paramref name="fireAt"/> (for ever when null). Exit ends the journey; a goal jumps to its step; the step's own events
     /// win over a goal with the same name.
     /// </summary>
+    /// <remarks>
+    /// Pending task escalations wait here too: the wait also listens for their tasks' completion events and wakes at the
+    /// earliest escalation time. A completion clears its escalation (and is held for a later wait that wants it, unless this
+    /// wait does); an escalation that comes due runs, then the wait goes on until <paramref name="fireAt"/>. Without pending
+    /// escalations or held events this issues exactly the commands it always did, so older histories replay unchanged.
+    /// </remarks>
     private async Task<Woke> WaitAsync(IReadOnlyList<string> stepEvents, DateTimeOffset? fireAt)
     {
         var exits = _template.Exit?.Events ?? [];
-        var goals = _template.Goals.Where(g => !_goalsReached.Contains(GoalName(g))).ToList();
-        var listen = stepEvents.Concat(exits).Concat(goals.Select(g => g.Event)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        Publish(listen, fireAt);
-        _sinceWait = 0;
+        var timedOut = false;
+        while (true)
+        {
+            var goals = _template.Goals.Where(g => !_goalsReached.Contains(GoalName(g))).ToList();
+            if (TakeHeld(stepEvents) is { } held)
+            {
+                _sinceWait = 0;
+                _cause = _model.Absorb(held.Name, held.EventId, held.Payload, Now);
+                return new Woke(stepEvents.First(n => Same(n, held.Name)), null);
+            }
 
-        ExternalEvent? received;
-        if (listen.Count == 0)
-        {
-            await _ctx.CreateTimerAsync(fireAt!.Value.UtcDateTime);
-            received = null;
+            if (_escalations.Where(e => e.EscalateAt <= Now).OrderBy(e => e.EscalateAt).FirstOrDefault() is { } due)
+            {
+                _escalations.Remove(due);
+                if (await EscalateAsync(due) is { } raised)
+                {
+                    if (Handle(raised.Name, stepEvents, exits, goals) is { } handled)
+                    {
+                        return handled;
+                    }
+
+                    _held.Add(raised); // for a later wait that waits for it
+                }
+
+                continue;
+            }
+
+            if (timedOut && fireAt <= Now)
+            {
+                _cause = new TouchpointCause("timer", _currentStep, At: Now);
+                return new Woke(null, null);
+            }
+
+            var completions = _escalations.Select(e => e.CompletionEvent);
+            var listen = stepEvents.Concat(exits).Concat(goals.Select(g => g.Event)).Concat(completions).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            var wakeAt = _escalations.Count == 0 ? fireAt : Earliest(fireAt, _escalations.Min(e => e.EscalateAt));
+            Publish(listen, wakeAt);
+            _sinceWait = 0;
+
+            ExternalEvent? received;
+            if (listen.Count == 0)
+            {
+                await _ctx.CreateTimerAsync(wakeAt!.Value.UtcDateTime);
+                received = null;
+            }
+            else if (wakeAt is null)
+            {
+                received = await _ctx.WaitForAnyExternalEventAsync(listen);
+            }
+            else
+            {
+                var timeout = wakeAt.Value - Now;
+                received = await _ctx.WaitForAnyExternalEventAsync(listen, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout);
+            }
+
+            if (received is null)
+            {
+                timedOut = true;
+                continue; // an escalation due (runs above), the step's own timeout, or both
+            }
+
+            var name = listen.First(n => Same(n, received.Name));
+            ClearEscalation(name, received.Payload);
+            _cause = _model.Absorb(name, received.EventId, received.Payload, Now);
+            if (Handle(name, stepEvents, exits, goals) is { } woke)
+            {
+                return woke;
+            }
+
+            // A task completion no step waits for now: keep it for a later wait that does (as the runtime would have).
+            _held.Add(new HeldEvent(name, received.EventId, received.Payload));
         }
-        else if (fireAt is null)
+    }
+
+    /// <summary>What an event (received, or raised by an escalation) does to this wait; null when nothing here takes it.</summary>
+    private Woke? Handle(string name, IReadOnlyList<string> stepEvents, IReadOnlyList<string> exits, List<GoalSpec> goals)
+    {
+        if (exits.FirstOrDefault(e => Same(e, name)) is { } exit)
         {
-            received = await _ctx.WaitForAnyExternalEventAsync(listen);
-        }
-        else
-        {
-            var timeout = fireAt.Value - Now;
-            received = await _ctx.WaitForAnyExternalEventAsync(listen, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout);
+            return new Woke(exit, StepOutcome.Finish(Result($"exit:{exit}")));
         }
 
-        if (received is null)
+        if (stepEvents.FirstOrDefault(e => Same(e, name)) is { } own)
         {
-            _cause = new TouchpointCause("timer", _currentStep, At: Now);
-            return new Woke(null, null);
+            return new Woke(own, null);
         }
 
-        var name = listen.First(n => string.Equals(n, received.Name, StringComparison.OrdinalIgnoreCase));
-        _cause = _model.Absorb(name, received.EventId, received.Payload, Now);
-        if (exits.Contains(name))
+        if (goals.FirstOrDefault(g => Same(g.Event, name)) is not { } goal)
         {
-            return new Woke(name, StepOutcome.Finish(Result($"exit:{name}")));
+            return null;
         }
 
-        if (stepEvents.Contains(name))
-        {
-            return new Woke(name, null);
-        }
-
-        var goal = goals.First(g => g.Event == name);
         ReachGoal(GoalName(goal));
         if (goal.Phase is not null)
         {
             SetPhase(goal.Phase);
         }
 
+        // The customer converted: tasks that chased them before (a quote call) are moot, so their escalations end here.
+        _escalations.Clear();
         _sinceWait = 0;
-        return new Woke(name, StepOutcome.To(goal.Goto));
+        return new Woke(goal.Event, StepOutcome.To(goal.Goto));
     }
+
+    private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    private static DateTimeOffset Earliest(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
 
     private static string GoalName(GoalSpec goal) => goal.Name ?? goal.Event;
 

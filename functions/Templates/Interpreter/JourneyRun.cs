@@ -21,6 +21,8 @@ internal sealed partial class JourneyRun
     private readonly Dictionary<string, StepSpec> _steps = new(StringComparer.Ordinal);
     private readonly JourneyModel _model;
     private readonly List<string> _goalsReached;
+    private readonly List<PendingEscalation> _escalations;
+    private readonly List<HeldEvent> _held;
     private TouchpointCause _cause;
     private string? _phase;
     private string _currentStep = "";
@@ -41,6 +43,8 @@ internal sealed partial class JourneyRun
 
         _phase = input.Phase;
         _goalsReached = [.. input.GoalsReached ?? []];
+        _escalations = [.. input.Escalations ?? []];
+        _held = [.. input.HeldEvents ?? []];
         _model = JourneyModel.Create(ctx.InstanceId, input);
         _cause = input.Iteration > 0
             ? new TouchpointCause("repeat", input.StartAt, At: Now)
@@ -129,6 +133,8 @@ internal sealed partial class JourneyRun
             Customer = _model.Customer.DeepClone().AsObject(),
             Phase = _phase,
             GoalsReached = [.. _goalsReached],
+            Escalations = _escalations.Count == 0 ? null : [.. _escalations],
+            HeldEvents = _held.Count == 0 ? null : [.. _held],
         });
         return StepOutcome.Finish(Result("continued"));
     }

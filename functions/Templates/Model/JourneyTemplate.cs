@@ -63,7 +63,7 @@ public static class StepKinds
 {
     /// <summary>Send an e-mail to the customer: <see cref="StepSpec.Email"/>, <see cref="StepSpec.Category"/>, <see cref="StepSpec.Next"/>.</summary>
     public const string Email = "email";
-    /// <summary>Create a sales task for the dealer: <see cref="StepSpec.Task"/>, <see cref="StepSpec.Title"/>, <see cref="StepSpec.DueIn"/>, <see cref="StepSpec.Next"/>.</summary>
+    /// <summary>Create a sales task for the dealer: <see cref="StepSpec.Task"/>, <see cref="StepSpec.Title"/>, <see cref="StepSpec.DueIn"/>, <see cref="StepSpec.OnComplete"/>, <see cref="StepSpec.Escalate"/>, <see cref="StepSpec.Next"/>.</summary>
     public const string Task = "task";
     /// <summary>Wait: exactly one of <see cref="StepSpec.Duration"/>, <see cref="StepSpec.Until"/>, <see cref="StepSpec.UntilData"/> (+ optional <see cref="StepSpec.Offset"/>), <see cref="StepSpec.BusinessHours"/>; then <see cref="StepSpec.Next"/>. Exit and goal events interrupt it.</summary>
     public const string Wait = "wait";
@@ -132,6 +132,8 @@ public sealed record StepSpec
     public string? DueIn { get; init; }
     /// <summary>Event raised into the journey when the task is completed (payload: outcome and notes), e.g. <c>task.completed</c>.</summary>
     public string? OnComplete { get; init; }
+    /// <summary>What happens when the task is not completed <see cref="EscalateSpec.After"/> past its due time; no escalation when null.</summary>
+    public EscalateSpec? Escalate { get; init; }
 
     // ---- wait ----
     /// <summary>ISO 8601 duration, e.g. <c>P3D</c>, <c>PT2H</c>, <c>P1Y</c>.</summary>
@@ -168,6 +170,37 @@ public sealed record StepSpec
     public string? Goto { get; init; }
     /// <summary>How many times the repeat may run; null for no bound. Past it the journey ends.</summary>
     public int? Times { get; init; }
+}
+
+/// <summary>
+/// A task step's escalation: when the task is still open <see cref="After"/> past its due time (counted in the dealer's
+/// business time, like <c>dueIn</c>), the journey does <see cref="Action"/> (see <see cref="EscalationActions"/>). The journey
+/// does not stop for the task: the escalation waits beside the steps that follow, and is dropped when the task is completed
+/// first or the journey ends.
+/// </summary>
+public sealed record EscalateSpec
+{
+    /// <summary>ISO 8601 duration past the due time, in business time (e.g. <c>PT4H</c>); <c>PT0S</c> escalates at the due time.</summary>
+    public string? After { get; init; }
+    /// <summary><c>event</c>, <c>reminder</c> or <c>reassign</c>.</summary>
+    public string? Action { get; init; }
+    /// <summary>For <c>event</c>: the (declared) event the journey handles as if it had arrived at the escalation time.</summary>
+    public string? Event { get; init; }
+    /// <summary>For <c>reassign</c> (required): the new assignee; for <c>reminder</c> (optional): the reminder task's assignee.</summary>
+    public string? To { get; init; }
+}
+
+/// <summary>The actions of <see cref="EscalateSpec.Action"/>.</summary>
+public static class EscalationActions
+{
+    /// <summary>Handle <see cref="EscalateSpec.Event"/> in the journey: the current wait takes it like an arriving event (its branch, an exit, a goal), otherwise it only lands in the model.</summary>
+    public const string Event = "event";
+    /// <summary>Create a second task <c>{task}-reminder</c>, due at once (the next opening), assigned to <see cref="EscalateSpec.To"/> when given.</summary>
+    public const string Reminder = "reminder";
+    /// <summary>Set the task's assignee to <see cref="EscalateSpec.To"/> and push it to the dealer's CRM again.</summary>
+    public const string Reassign = "reassign";
+
+    public static readonly IReadOnlyList<string> All = [Event, Reminder, Reassign];
 }
 
 public sealed record SplitBranch

@@ -12,7 +12,7 @@ internal static class StepRules
     public static readonly IReadOnlyDictionary<string, string[]> Allowed = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         [StepKinds.Email] = ["email", "category", "sendGridTemplateId", "capped", "next"],
-        [StepKinds.Task] = ["task", "title", "dueIn", "onComplete", "next"],
+        [StepKinds.Task] = ["task", "title", "dueIn", "onComplete", "escalate", "next"],
         [StepKinds.Wait] = ["duration", "until", "untilData", "offset", "businessHours", "next"],
         [StepKinds.WaitForEvent] = ["events", "timeout", "on", "onTimeout", "next"],
         [StepKinds.Condition] = ["if", "then", "else"],

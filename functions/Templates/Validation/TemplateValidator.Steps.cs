@@ -156,6 +156,64 @@ public sealed partial class TemplateValidator
             {
                 CheckDeclared($"{path}.onComplete", step.OnComplete);
             }
+
+            if (step.Escalate is not null)
+            {
+                CheckEscalate($"{path}.escalate", step.Escalate);
+            }
+        }
+
+        private void CheckEscalate(string path, EscalateSpec escalate)
+        {
+            if (escalate.After is null)
+            {
+                Add($"{path}.after", "'escalate' needs 'after': how long past the due time (business time, an ISO 8601 duration such as PT4H or P1D).");
+            }
+            else
+            {
+                CheckDuration($"{path}.after", escalate.After, allowNegative: false);
+            }
+
+            if (escalate.Action is null)
+            {
+                Add($"{path}.action", $"'escalate' needs an 'action': one of {string.Join(", ", EscalationActions.All)}.");
+                return;
+            }
+
+            if (!EscalationActions.All.Contains(escalate.Action))
+            {
+                Add($"{path}.action", $"Unknown escalation action '{escalate.Action}'; use one of: {string.Join(", ", EscalationActions.All)}.");
+                return;
+            }
+
+            if (escalate.Action == EscalationActions.Event)
+            {
+                if (escalate.Event is null)
+                {
+                    Add($"{path}.event", "The 'event' action needs 'event': the event the journey handles when the task is overdue.");
+                }
+                else
+                {
+                    CheckDeclared($"{path}.event", escalate.Event);
+                }
+            }
+            else if (escalate.Event is not null)
+            {
+                Add($"{path}.event", $"'event' belongs to the 'event' action, not to '{escalate.Action}'.");
+            }
+
+            if (escalate.Action == EscalationActions.Reassign && string.IsNullOrWhiteSpace(escalate.To))
+            {
+                Add($"{path}.to", "The 'reassign' action needs 'to': who the task is reassigned to (e.g. sales-manager).");
+            }
+            else if (escalate.Action == EscalationActions.Event && escalate.To is not null)
+            {
+                Add($"{path}.to", "'to' belongs to the 'reassign' and 'reminder' actions, not to 'event'.");
+            }
+            else if (escalate.To is { } to && (to.Length > 200 || to.Trim().Length == 0))
+            {
+                Add($"{path}.to", "'to' must be 1-200 characters.");
+            }
         }
 
         private void CheckWait(string path, StepSpec step)

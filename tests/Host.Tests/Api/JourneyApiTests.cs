@@ -212,6 +212,48 @@ public sealed class JourneyApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InviteCall_CompletedThroughTheApiInTime_NoReminder_LeftOpen_ReminderTask()
+    {
+        var done = await Dealer.StartByBrochureAsync("cust-1", "evt-1", "deal-1");
+        var open = await Dealer.StartByBrochureAsync("cust-2", "evt-2", "deal-2");
+        await Admin.AdvanceAsync("P3D");
+        var tasks = (await Dealer.OkJsonAsync("/api/tasks?status=open"))["items"]!.AsArray();
+        var doneTask = tasks.Single(t => t!["journeyId"]!.GetValue<string>() == done)!;
+        await (await Dealer.PostJsonAsync($"/api/tasks/{Uri.EscapeDataString(doneTask["id"]!.GetValue<string>())}/complete", new { outcome = "no-answer" }))
+            .ReadJsonAsync(HttpStatusCode.OK);
+
+        await Admin.AdvanceAsync("P2D");
+
+        var after = (await Dealer.OkJsonAsync("/api/tasks"))["items"]!.AsArray();
+        Assert.Equal(["call-testdrive-invite"], after.Where(t => t!["journeyId"]!.GetValue<string>() == done).Select(t => t!["type"]!.GetValue<string>()));
+        Assert.Equal(["call-testdrive-invite", "call-testdrive-invite-reminder"],
+            after.Where(t => t!["journeyId"]!.GetValue<string>() == open).Select(t => t!["type"]!.GetValue<string>()));
+        var touchpoints = (await Dealer.OkJsonAsync($"/api/journeys/{open}/touchpoints")).ToJsonString();
+        Assert.Contains("\"escalated\"", touchpoints, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"escalated\"", (await Dealer.OkJsonAsync($"/api/journeys/{done}/touchpoints")).ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QuoteReactionCall_Overdue_TasksApiShowsItReassignedToTheSalesManager()
+    {
+        await Dealer.StartByBrochureAsync();
+        foreach (var name in new[] { "testdrive.booked", "testdrive.completed", "quote.sent" })
+        {
+            await Dealer.PostJsonAsync("/api/customers/cust-1/events", CustomerEvent(name, $"evt-{name}"));
+        }
+
+        await _host.SettleAsync();
+        var call = (await Dealer.OkJsonAsync("/api/tasks?status=open"))["items"]!.AsArray().Single()!;
+        Assert.Equal("call-quote-reaction", call["type"]!.GetValue<string>());
+        Assert.Null(call["assignee"]);
+
+        await Admin.AdvanceAsync("P2D");
+
+        var reassigned = (await Dealer.OkJsonAsync("/api/tasks?status=open"))["items"]!.AsArray().Single()!;
+        Assert.Equal((call["id"]!.GetValue<string>(), "sales-manager"), (reassigned["id"]!.GetValue<string>(), reassigned["assignee"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task CompleteTask_RaisesTheEventIntoTheJourney_SecondCompletionChangesNothing()
     {
         var id = await Dealer.StartByBrochureAsync();

@@ -44,12 +44,16 @@ public sealed class CarPurchaseEndToEndTests
         await anna.RaiseAsync("quote.rejected");
         await anna.UntilTouchpointsAsync(7);
 
-        // 12-14. A revised quote the next day.
+        // 12-14. A revised quote the next day. The first reaction call was never done: at Tuesday 13:00 local (due 09:00 +
+        // four business hours) it went to the sales manager.
         await anna.AdvanceAsync("P1D");
+        await anna.UntilTouchpointsAsync(8);
+        Assert.Equal("sales-manager", (await anna.TasksAsync()).First(t => t["type"]!.GetValue<string>() == "call-quote-reaction")["assignee"]!.GetValue<string>());
         await anna.RaiseAsync("quote.sent", new { quoteNumber = "Q-1002", price = "EUR 37,450" });
-        await anna.UntilTouchpointsAsync(9);
+        await anna.UntilTouchpointsAsync(10);
 
-        // 15-16. Signs the next day: the goal takes the journey to the purchase phase; no sharper offer after that.
+        // 15-16. Signs the next day: the goal takes the journey to the purchase phase; no sharper offer after that, and the
+        // second reaction call (open, due Wednesday 13:00 local) is not escalated any more.
         await anna.AdvanceAsync("P1D");
         await anna.RaiseAsync("contract.signed");
         var purchase = await anna.UntilJourneyAsync(j => j["phase"]?.GetValue<string>() == "purchase", "purchase phase");
@@ -62,7 +66,7 @@ public sealed class CarPurchaseEndToEndTests
         // 17. The delivery date the next day: a (transactional) confirmation.
         await anna.AdvanceAsync("P1D");
         await anna.RaiseAsync("delivery.scheduled", new { deliveryDate = "2026-02-15" });
-        await anna.UntilTouchpointsAsync(10);
+        await anna.UntilTouchpointsAsync(11);
 
         // 19-20. Delivery; the satisfaction call three days later.
         await anna.AdvanceToAsync(new DateTimeOffset(2026, 2, 15, 10, 0, 0, TimeSpan.Zero));
@@ -76,7 +80,7 @@ public sealed class CarPurchaseEndToEndTests
         await anna.UntilJourneyAsync(j => j["currentSteps"]![0]!.GetValue<string>() == "wait-3000km" && j["nextTimerDue"] is not null && ReadAt(j) > At(2026, 3, 1), "waiting again after 1,200 km");
         await anna.AdvanceAsync("P10D");
         await anna.RaiseAsync("odometer.reported", new { odometerKm = 3050 });
-        await anna.UntilTouchpointsAsync(12);
+        await anna.UntilTouchpointsAsync(13);
 
         // 22. The yearly service: ten months later; serviced; seasonal checks; the next year's invitation (a new execution).
         await anna.AdvanceToAsync(At(2027, 1, 15));
@@ -97,6 +101,7 @@ public sealed class CarPurchaseEndToEndTests
                 new Touch("email", "quote-follow-up", "sent", At(2026, 1, 10, 12), "event", "quote.sent"),
                 new Touch("task", "call-quote-reaction", "created", At(2026, 1, 10, 12), "event", "quote.sent"),
                 new Touch("task", "prepare-sharper-offer", "created", At(2026, 1, 12, 12), "event", "quote.rejected"),
+                new Touch("task", "call-quote-reaction", "escalated", At(2026, 1, 13, 12), "escalation", "call-quote-reaction"),
                 new Touch("email", "quote-follow-up", "sent", At(2026, 1, 13, 12), "event", "quote.sent"),
                 new Touch("task", "call-quote-reaction", "created", At(2026, 1, 13, 12), "event", "quote.sent"),
                 new Touch("email", "delivery-date-confirmation", "sent", At(2026, 1, 25, 12), "event", "delivery.scheduled"),
@@ -169,14 +174,16 @@ public sealed class CarPurchaseEndToEndTests
         await anna.RaiseAsync("brochure.downloaded", new { model = "Hybrid X" }, withProfile: true);
         await anna.RaiseAsync("quote.sent", new { quoteNumber = "Q-7" });
         await anna.UntilTouchpointsAsync(3);
-        await anna.AdvanceAsync("P3D");
+        await anna.AdvanceAsync("P3D"); // the reaction call is not done: reassigned to the sales manager on Tuesday
 
         await anna.RaiseAsync("contract.signed");
         await anna.UntilJourneyAsync(j => j["phase"]?.GetValue<string>() == "purchase", "purchase phase");
         await anna.AdvanceAsync("P30D");
 
         Assert.DoesNotContain(await anna.TasksAsync(), t => t["type"]!.GetValue<string>() == "prepare-sharper-offer");
-        Assert.Equal(["brochure-follow-up", "quote-follow-up", "call-quote-reaction"], (await anna.TouchpointsAsync()).Select(t => t.Name));
+        Assert.Equal(
+            [("brochure-follow-up", "sent"), ("quote-follow-up", "sent"), ("call-quote-reaction", "created"), ("call-quote-reaction", "escalated")],
+            (await anna.TouchpointsAsync()).Select(t => (t.Name, t.Status)));
     }
 
     [Fact]

@@ -229,6 +229,25 @@ public abstract class JourneyDataStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReassignTaskAsync_OpenTask_SetsTheAssignee_CompletedTaskUnchanged_UnknownNull()
+    {
+        await Store.CreateTaskAsync(NewTask("t1", "dealer-a"));
+        await Store.CreateTaskAsync(NewTask("t2", "dealer-a"));
+        await Store.CompleteTaskAsync("t2", "booked", null, T0.AddHours(1));
+
+        var reassigned = await Store.ReassignTaskAsync("t1", "sales-manager");
+        var again = await Store.ReassignTaskAsync("t1", "sales-manager");
+        var completed = await Store.ReassignTaskAsync("t2", "sales-manager");
+
+        Assert.Equal(("sales-manager", TaskStatuses.Open, "Call Anna"), (reassigned!.Assignee, reassigned.Status, reassigned.Title));
+        Assert.Equal(reassigned, again);
+        Assert.Equal(reassigned, await Store.GetTaskAsync("t1"));
+        Assert.Equal(["sales-manager"], (await Store.ListTasksAsync("dealer-a", TaskStatuses.Open)).Select(t => t.Assignee));
+        Assert.Equal((null, TaskStatuses.Completed), (completed!.Assignee, completed.Status));
+        Assert.Null(await Store.ReassignTaskAsync("unknown", "sales-manager"));
+    }
+
+    [Fact]
     public async Task CompleteTaskAsync_Concurrently_OneOutcomeWinsForEveryCaller()
     {
         await Store.CreateTaskAsync(NewTask("t1", "dealer-a"));

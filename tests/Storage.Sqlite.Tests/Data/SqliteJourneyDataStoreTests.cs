@@ -16,6 +16,50 @@ public sealed class SqliteJourneyDataStoreTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
+    public async Task ReassignTaskAsync_OpenTask_KeepsTheAssigneeAcrossReopen_CompletedTaskUnchanged()
+    {
+        await using (var store = await OpenAsync())
+        {
+            await store.CreateTaskAsync(NewTask("t1", "dealer-a"));
+            await store.CreateTaskAsync(NewTask("t2", "dealer-a"));
+            await store.CompleteTaskAsync("t2", "booked", null, T0.AddHours(1));
+
+            var reassigned = await store.ReassignTaskAsync("t1", "sales-manager");
+            var completed = await store.ReassignTaskAsync("t2", "sales-manager");
+
+            Assert.Equal(("sales-manager", TaskStatuses.Open), (reassigned!.Assignee, reassigned.Status));
+            Assert.Null(completed!.Assignee);
+            Assert.Equal(TaskStatuses.Completed, completed.Status);
+            Assert.Null(await store.ReassignTaskAsync("unknown", "sales-manager"));
+        }
+
+        await using var reopened = await OpenAsync();
+        Assert.Equal("sales-manager", (await reopened.GetTaskAsync("t1"))!.Assignee);
+        Assert.Equal(["sales-manager"], (await reopened.ListTasksAsync("dealer-a", TaskStatuses.Open)).Select(t => t.Assignee));
+    }
+
+    [Fact]
+    public async Task GetTaskAsync_RowWrittenBeforeAssigneesExisted_ReadsWithoutAssignee_AndCanBeReassigned()
+    {
+        await using (var store = await OpenAsync())
+        {
+            await store.CreateTaskAsync(NewTask("t1", "dealer-a"));
+        }
+
+        // A record as an older version wrote it: no "assignee" key at all.
+        Execute("""
+            UPDATE tasks SET record = '{"id":"t1","dealerId":"dealer-a","journeyId":"j1","customerId":"cust-1","stepId":"call","type":"call-testdrive-invite","title":"Call Anna","status":"open","createdAt":"2026-01-05T09:00:00+00:00","dueAt":"2026-01-05T13:00:00+00:00"}'
+            WHERE task_id = 't1'
+            """);
+
+        await using var reopened = await OpenAsync();
+        var old = await reopened.GetTaskAsync("t1");
+        Assert.Equal(("Call Anna", null), (old!.Title, old.Assignee));
+        Assert.Equal("sales-manager", (await reopened.ReassignTaskAsync("t1", "sales-manager"))!.Assignee);
+        Assert.Equal(T0.AddHours(4), (await reopened.GetTaskAsync("t1"))!.DueAt);
+    }
+
+    [Fact]
     public async Task InitializeAsync_Reopened_DataSurvivesAndSchemaVersionIsRecordedOnce()
     {
         await using (var store = await OpenAsync())

@@ -150,6 +150,24 @@ public sealed class InMemoryJourneyDataStore : IJourneyDataStore
         }
     }
 
+    public Task<SalesTask?> ReassignTaskAsync(string taskId, string assignee, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_tasks.TryGetValue(taskId, out var task))
+            {
+                return Task.FromResult<SalesTask?>(null);
+            }
+
+            if (task.Status == TaskStatuses.Open)
+            {
+                task = _tasks[taskId] = task with { Assignee = assignee };
+            }
+
+            return Task.FromResult<SalesTask?>(task);
+        }
+    }
+
     public Task<bool> AddTouchpointAsync(Touchpoint touchpoint, CancellationToken cancellationToken = default)
     {
         lock (_gate)

@@ -35,7 +35,10 @@ public sealed class JourneyHarness : IAsyncDisposable
     public static JourneyHarness Create(params JourneyTemplate[] templates) => Create(new BusinessHoursOptions(), templates);
 
     /// <summary>A harness whose business calendar uses <paramref name="hours"/> (quiet hours, holidays, per-dealer windows).</summary>
-    public static JourneyHarness Create(BusinessHoursOptions hours, params JourneyTemplate[] templates)
+    public static JourneyHarness Create(BusinessHoursOptions hours, params JourneyTemplate[] templates) => CreateWith(hours, null, templates);
+
+    /// <summary>A harness with services of the test's own (registered first, so they win over the defaults, e.g. a CRM pusher).</summary>
+    public static JourneyHarness CreateWith(BusinessHoursOptions hours, Action<IServiceCollection>? services, params JourneyTemplate[] templates)
     {
         var catalog = new InMemoryTemplateCatalog();
         foreach (var template in templates)
@@ -51,7 +54,11 @@ public sealed class JourneyHarness : IAsyncDisposable
                 o.EmailTemplateFolder = Repo.EmailsFolder;
                 o.BusinessHours = hours;
             }),
-            s => s.AddSingleton<ITemplateCatalog>(catalog).AddSingleton<IJourneyDataStore>(data));
+            s =>
+            {
+                services?.Invoke(s);
+                s.AddSingleton<ITemplateCatalog>(catalog).AddSingleton<IJourneyDataStore>(data);
+            });
         return new JourneyHarness(runtime, data);
     }
 
