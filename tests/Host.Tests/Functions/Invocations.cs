@@ -66,7 +66,7 @@ public static class Invocations
         ["Metadata"] = new Dictionary<string, object?> { ["sys"] = Sys(function, now) },
     });
 
-    public static StringContent Json(object payload) => Api.Json(JsonSerializer.Serialize(payload));
+    public static StringContent Json(object payload) => Support.Api.Json(JsonSerializer.Serialize(payload));
 
     private static Dictionary<string, object?> Sys(string function, DateTimeOffset now) => new()
     {
