@@ -58,6 +58,28 @@ public sealed class CustomHandlerTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ConcurrentInvocations_ManyDoorbellsAtOnce_EveryJourneyRunsOnceAndEveryInvocationAnswers()
+    {
+        await using var host = new CustomHandlerHost(azurite);
+        var dealer = host.Client(HostFactory.DealerKey);
+        var journeys = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            journeys.Add(await dealer.StartByBrochureAsync($"cust-{i}", $"evt-{i}"));
+        }
+
+        var now = host.Time.GetUtcNow();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            host.FunctionsHost().PostAsync(U($"/control-{i % 4:D2}"), Invocations.Queue($"control-{i % 4:D2}", $"{now.ToUnixTimeMilliseconds()}|j-{i}", now))));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        foreach (var journey in journeys)
+        {
+            Assert.Single(await MailAsync(dealer, journey));
+        }
+    }
+
+    [Fact]
     public async Task QueueInvocation_EarlyLinkOfALongTimersChain_IsSentOnAndNothingRuns()
     {
         await using var host = new CustomHandlerHost(azurite);
