@@ -27,6 +27,9 @@ public static class JourneyHostExtensions
         var settings = JourneyHostSettings.Resolve(builder.Configuration, builder.Environment);
         var services = builder.Services;
         services.AddSingleton(settings);
+
+        // Under Azure Functions: the function folders beside the executable, checked against the store (exit code 2 when
+        // a doorbell queue has no trigger, a %setting% is missing, ...; docs/azure-deployment.md).
         var layout = FunctionAppLayout.None;
         if (settings.IsCustomHandler)
         {
