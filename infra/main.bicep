@@ -24,8 +24,24 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
-@description('Object id of a user or group that may manage Key Vault secrets (e.g. the deployer). Empty to skip.')
-param keyVaultAdminPrincipalId string = ''
+@description('Object id of the deploying user or group (azd: AZURE_PRINCIPAL_ID): may manage Key Vault secrets and write the deployment package. Empty to skip.')
+param deployerPrincipalId string = ''
+
+@description('Public base address of the app for unsubscribe links; empty: https://<function app name>.azurewebsites.net.')
+param publicBaseUrl string = ''
+
+@description('Prefix of the runtime store\'s tables, queues and container (1-24 lowercase letters and digits). Set once.')
+@minLength(1)
+@maxLength(24)
+param namePrefix string = 'journeys'
+
+@secure()
+@description('Seed of the admin API key; main.parameters.json lets azd generate it once and read it back from Key Vault (admin-api-key-seed).')
+param adminKeySeed string
+
+@secure()
+@description('Seed of the unsubscribe-link signing key; generated once by azd like the admin key.')
+param unsubscribeSeed string
 
 @description('E-mail provider: Dev (no real sending) or SendGrid (the key is read from Key Vault secret sendgrid-api-key).')
 @allowed([
@@ -34,6 +50,9 @@ param keyVaultAdminPrincipalId string = ''
 ])
 param emailProvider string = 'Dev'
 
+// One control queue per partition, and one functions/control-NN folder per control queue: change both together
+// (docs/azure-deployment.md, "Scaling out").
+var partitionCount = 4
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = {
   'azd-env-name': environmentName
@@ -56,6 +75,8 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: 'app-package'
+    namePrefix: namePrefix
+    partitionCount: partitionCount
   }
 }
 
@@ -75,6 +96,8 @@ module vault 'modules/keyvault.bicep' = {
     name: 'kv-jo-${resourceToken}'
     location: location
     tags: tags
+    adminKeySeed: adminKeySeed
+    unsubscribeSeed: unsubscribeSeed
   }
 }
 
@@ -90,10 +113,14 @@ module functionApp 'modules/functionapp.bicep' = {
     storageAccountName: storage.outputs.name
     deploymentContainerUrl: '${storage.outputs.blobEndpoint}app-package'
     applicationInsightsConnectionString: monitoring.outputs.connectionString
-    keyVaultUri: vault.outputs.uri
+    keyVaultName: vault.outputs.name
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     emailProvider: emailProvider
+    publicBaseUrl: publicBaseUrl
+    namePrefix: namePrefix
+    controlQueueNames: storage.outputs.controlQueueNames
+    workItemQueueName: storage.outputs.workItemQueueName
   }
 }
 
@@ -104,7 +131,7 @@ module roles 'modules/roles.bicep' = {
     storageAccountName: storage.outputs.name
     keyVaultName: vault.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    keyVaultAdminPrincipalId: keyVaultAdminPrincipalId
+    deployerPrincipalId: deployerPrincipalId
   }
 }
 

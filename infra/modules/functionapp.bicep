@@ -11,12 +11,70 @@ param storageAccountName string
 @description('URL of the blob container holding the deployment package.')
 param deploymentContainerUrl string
 param applicationInsightsConnectionString string
-param keyVaultUri string
+param keyVaultName string
 param maximumInstanceCount int
 param instanceMemoryMB int
 param emailProvider string
 
-var keyVaultName = split(replace(keyVaultUri, 'https://', ''), '.')[0]
+@description('Public base address of the app (unsubscribe links); empty: https://<app name>.azurewebsites.net.')
+param publicBaseUrl string
+
+@description('Prefix of the runtime store\'s tables, queues and container.')
+param namePrefix string
+
+@description('The runtime store\'s control queues, in partition order (one functions/control-NN folder each).')
+param controlQueueNames array
+param workItemQueueName string
+
+var baseUrl = empty(publicBaseUrl) ? 'https://${appName}.azurewebsites.net' : publicBaseUrl
+
+// Key Vault references resolve through the app's identity (keyVaultReferenceIdentity).
+var secret = {
+  adminApiKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=admin-api-key)'
+  unsubscribeSigningKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=unsubscribe-signing-key)'
+  sendGridApiKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=sendgrid-api-key)'
+  sendGridWebhookPublicKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=sendgrid-webhook-public-key)'
+}
+
+var baseSettings = [
+  // The Functions host's own storage (timer leases, queue listener state), through the managed identity (no shared keys).
+  { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+  { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+  { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+  // The queue triggers' connection ("connection": "JourneysStorage" in functions/*/function.json): the runtime store's account.
+  { name: 'JourneysStorage__accountName', value: storageAccountName }
+  { name: 'JourneysStorage__credential', value: 'managedidentity' }
+  { name: 'JourneysStorage__clientId', value: identityClientId }
+  // The queues the triggers listen on ("queueName": "%JOURNEYS_..._QUEUE...%"): the store's doorbell queues.
+  { name: 'JOURNEYS_CONTROL_QUEUE_00', value: controlQueueNames[0] }
+  { name: 'JOURNEYS_CONTROL_QUEUE_01', value: controlQueueNames[1] }
+  { name: 'JOURNEYS_CONTROL_QUEUE_02', value: controlQueueNames[2] }
+  { name: 'JOURNEYS_CONTROL_QUEUE_03', value: controlQueueNames[3] }
+  { name: 'JOURNEYS_WORKITEM_QUEUE', value: workItemQueueName }
+  { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+  { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
+  // JourneyOrchestrator: the runtime store on Azure Tables + Queues + Blobs through the same identity.
+  { name: 'Journeys__Storage__Provider', value: 'AzureStorage' }
+  { name: 'Journeys__Storage__AzureStorage__AccountName', value: storageAccountName }
+  { name: 'Journeys__Storage__AzureStorage__ManagedIdentityClientId', value: identityClientId }
+  { name: 'Journeys__Storage__AzureStorage__NamePrefix', value: namePrefix }
+  { name: 'Journeys__Storage__AzureStorage__PartitionCount', value: string(length(controlQueueNames)) }
+  // The product data (templates, customers, tasks, delivery ledger) is still SQLite: a writable local folder per instance
+  // until its Azure Tables stores land (docs/azure-deployment.md, "Limits").
+  { name: 'Journeys__Storage__Sqlite__Path', value: '/tmp/journeys' }
+  { name: 'Journeys__ApiKeys__0__Key', value: secret.adminApiKey }
+  { name: 'Journeys__ApiKeys__0__Role', value: 'admin' }
+  { name: 'Journeys__Email__Provider', value: emailProvider }
+  { name: 'Journeys__Email__Unsubscribe__BaseUrl', value: baseUrl }
+  { name: 'Journeys__Email__Unsubscribe__SigningKey', value: secret.unsubscribeSigningKey }
+]
+
+// SendGrid's key and webhook key only when SendGrid sends: set both secrets before choosing it (docs/azure-deployment.md).
+var sendGridSettings = emailProvider == 'SendGrid' ? [
+  { name: 'Journeys__Email__SendGrid__ApiKey', value: secret.sendGridApiKey }
+  { name: 'Journeys__Email__SendGrid__WebhookPublicKey', value: secret.sendGridWebhookPublicKey }
+] : []
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -50,25 +108,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       http20Enabled: true
-      appSettings: [
-        // The Functions host's own storage, through the managed identity (shared keys are off).
-        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
-        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
-        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
-        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
-        { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
-        // JourneyOrchestrator: Azure Tables + Queues + Blobs through the same identity.
-        { name: 'Journeys__Storage__Provider', value: 'AzureStorage' }
-        { name: 'Journeys__Storage__AzureStorage__AccountName', value: storageAccountName }
-        { name: 'Journeys__Storage__AzureStorage__ManagedIdentityClientId', value: identityClientId }
-        { name: 'Journeys__Email__Provider', value: emailProvider }
-        { name: 'Journeys__Email__SendGrid__ApiKey', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=sendgrid-api-key)' }
-        { name: 'Journeys__Email__SendGrid__WebhookPublicKey', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=sendgrid-webhook-public-key)' }
-        { name: 'Journeys__Unsubscribe__SigningKey', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=unsubscribe-signing-key)' }
-        { name: 'Journeys__ApiKeys__0__Key', value: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=admin-api-key)' }
-        { name: 'Journeys__ApiKeys__0__Role', value: 'admin' }
-      ]
+      appSettings: concat(baseSettings, sendGridSettings)
     }
     functionAppConfig: {
       deployment: {
@@ -86,7 +126,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         instanceMemoryMB: instanceMemoryMB
       }
       runtime: {
-        // A custom handler: host.json points at the published JourneyOrchestrator.Host executable.
+        // A custom handler: host.json points at the published, self-contained JourneyOrchestrator.Host executable.
         name: 'custom'
         version: '1.0'
       }

@@ -116,6 +116,23 @@ public sealed partial class ManualClockDriver(
         }
     }
 
+    /// <summary>
+    /// Processes everything due at the clock's current time (orchestration episodes and activities, until idle) without
+    /// moving the clock, serialised with advances and the driver's own loop; returns the work items processed.
+    /// </summary>
+    public async Task<int> RunDueWorkAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunUntilIdleAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private async Task LoopAsync()
     {
         var stopping = _stopping.Token;

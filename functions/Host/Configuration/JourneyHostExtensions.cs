@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Delivery;
@@ -6,11 +7,10 @@ using JourneyOrchestrator.Delivery.DependencyInjection;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Clock;
 using JourneyOrchestrator.Host.Endpoints;
+using JourneyOrchestrator.Host.Functions;
 using JourneyOrchestrator.Host.Journeys;
 using JourneyOrchestrator.Host.Security;
 using JourneyOrchestrator.Host.TemplateCatalog;
-using JourneyOrchestrator.Storage.Sqlite;
-using JourneyOrchestrator.Storage.Sqlite.Data;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.DependencyInjection;
 using Microsoft.AspNetCore.Authentication;
@@ -28,6 +28,21 @@ public static class JourneyHostExtensions
         var services = builder.Services;
         services.AddSingleton(settings);
 
+        // Under Azure Functions: the function folders beside the executable, checked against the store (exit code 2 when
+        // a doorbell queue has no trigger, a %setting% is missing, ...; docs/azure-deployment.md).
+        var layout = FunctionAppLayout.None;
+        if (settings.IsCustomHandler)
+        {
+            var problems = new List<string>();
+            layout = FunctionAppLayout.Load(AppContext.BaseDirectory, builder.Configuration, settings, problems);
+            if (problems.Count > 0)
+            {
+                throw new HostConfigurationException(problems);
+            }
+        }
+
+        services.AddSingleton(layout);
+
         // Bodies: the largest route limit (templates, 1 MB) at the server; each route enforces its own (RequestBody).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.TemplateLimit + 1024);
 
@@ -36,9 +51,14 @@ public static class JourneyHostExtensions
         services.AddSingleton(manual);
         services.AddSingleton<TimeProvider>(settings.Clock == ClockMode.Manual ? manual : TimeProvider.System);
 
-        // The product data, then the template cache and publisher. The initializer is the first hosted service: the data
-        // store is open and the shipped templates are published before the runtime's workers start.
-        services.AddSingleton<IJourneyDataStore>(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
+        // Azure Functions custom handler: listen where the Functions host says, on the loopback only (docs/azure-deployment.md).
+        if (settings.CustomHandlerPort is { } port)
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        // The template cache and publisher (the data store itself: AddJourneyStorage below). The initializer is the first
+        // hosted service: the data store is open and the shipped templates are published before the runtime's workers start.
         services.AddSingleton<CachingTemplateCatalog>();
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<CachingTemplateCatalog>());
         services.AddSingleton<TemplatePublisher>();
@@ -51,8 +71,12 @@ public static class JourneyHostExtensions
                 {
                     options.RunWorkers = false; // the manual-clock driver runs the dispatcher and activities instead
                 }
+                else if (settings.IsCustomHandler && builder.Configuration["Journeys:Runtime:RunWorkers"] is null)
+                {
+                    options.RunWorkers = false; // under Azure Functions, work runs inside trigger invocations (FunctionInvocations)
+                }
             })
-            .UseSqliteStorage(options => options.Path = settings.RuntimeDatabasePath)
+            .UseRuntimeStore(settings)
             .AddJourneyTemplates(options =>
             {
                 options.EmailTemplateFolder = settings.EmailTemplatesFolder;
@@ -70,10 +94,13 @@ public static class JourneyHostExtensions
         }
 
         services.AddJourneyDelivery(builder.Configuration);
+        services.AddProductDataStores(settings);
 
         services.AddSingleton<ManualClockDriver>();
         services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
         services.AddSingleton<JourneyService>();
+        services.AddSingleton<InvocationDrain>();
+        services.AddSingleton<FunctionInvocations>();
 
         // API: JSON, problem details for every error, API keys and roles, OpenAPI.
         services.ConfigureHttpJsonOptions(o =>
@@ -126,6 +153,11 @@ public static class JourneyHostExtensions
         if (settings.Clock == ClockMode.Manual)
         {
             app.MapManualClockEndpoints();
+        }
+
+        if (settings.IsCustomHandler)
+        {
+            app.MapFunctionInvocationEndpoints();
         }
 
         return app;

@@ -22,9 +22,24 @@ public sealed class JourneyHostOptions
 
     public BusinessHoursSection BusinessHours { get; set; } = new();
 
+    public FunctionsSection Functions { get; set; } = new();
+
+    /// <summary>The Azure Functions custom handler (active when the Functions host sets <c>FUNCTIONS_CUSTOMHANDLER_PORT</c>).</summary>
+    public sealed class FunctionsSection
+    {
+        /// <summary>
+        /// The longest one trigger invocation processes due work before it answers (default 4 minutes); work left over is
+        /// handed to the next invocation by a doorbell. Between 1 second and 1 hour (keep it below host.json's functionTimeout).
+        /// </summary>
+        public TimeSpan? InvocationBudget { get; set; }
+    }
+
     public sealed class StorageSection
     {
-        /// <summary>Only <c>Sqlite</c> for now.</summary>
+        /// <summary>
+        /// <c>Sqlite</c> (default: everything in files under the data folder) or <c>AzureStorage</c> (the runtime store on
+        /// Azure Tables, Queues and Blobs, bound from <c>Journeys:Storage:AzureStorage</c> to <c>AzureStorageOptions</c>).
+        /// </summary>
         public string? Provider { get; set; }
 
         public SqliteSection Sqlite { get; set; } = new();

@@ -1,12 +1,22 @@
 using System.Globalization;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Security;
+using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Storage.Sqlite.Data;
 using JourneyOrchestrator.Templates.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace JourneyOrchestrator.Host.Configuration;
+
+/// <summary>Where the runtime keeps its instances, history, timers and outbox (<c>Journeys:Storage:Provider</c>).</summary>
+public enum StorageProvider
+{
+    /// <summary>SQLite files under the data folder: one host process owns them.</summary>
+    Sqlite,
+    /// <summary>Azure Tables, Queues and Blobs (<see cref="AzureStorageOptions"/>): any number of host processes share the account.</summary>
+    AzureStorage,
+}
 
 /// <summary>Which clock the runtime runs on.</summary>
 public enum ClockMode
@@ -41,6 +51,29 @@ public sealed record JourneyHostSettings
     public required IReadOnlyList<ApiKey> ApiKeys { get; init; }
     public required BusinessHoursOptions BusinessHours { get; init; }
 
+    /// <summary>The runtime store. The product data (templates, customers, tasks, delivery ledger) stays in SQLite for now.</summary>
+    public StorageProvider Storage { get; init; } = StorageProvider.Sqlite;
+
+    /// <summary>The checked options of the Azure Storage runtime store; set exactly when <see cref="Storage"/> is <see cref="StorageProvider.AzureStorage"/>.</summary>
+    public AzureStorageOptions? AzureStorage { get; init; }
+
+    /// <summary>
+    /// The port the Azure Functions host gave this process (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c>): the host then runs as a custom
+    /// handler, listens on 127.0.0.1 at that port and serves the trigger invocation routes. Null when not under Functions.
+    /// </summary>
+    public int? CustomHandlerPort { get; init; }
+
+    /// <summary>Whether the host runs as an Azure Functions custom handler.</summary>
+    public bool IsCustomHandler => CustomHandlerPort is not null;
+
+    /// <summary>The longest one trigger invocation processes due work before it answers.</summary>
+    public TimeSpan InvocationBudget { get; init; } = DefaultInvocationBudget;
+
+    public static readonly TimeSpan DefaultInvocationBudget = TimeSpan.FromMinutes(4);
+
+    /// <summary>The environment variable through which the Azure Functions host passes the custom handler's port.</summary>
+    public const string CustomHandlerPortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
+
     /// <summary>Reads the <c>Journeys</c> section and checks it.</summary>
     /// <exception cref="HostConfigurationException">Anything is wrong; the message lists every problem.</exception>
     public static JourneyHostSettings Resolve(IConfiguration configuration, IHostEnvironment environment)
@@ -59,17 +92,14 @@ public sealed record JourneyHostSettings
         }
 
         var settings = Resolve(options, environment, problems);
+        settings = ResolveStorageProvider(options.Storage.Provider, configuration, settings, problems);
+        settings = ResolveFunctions(options.Functions, configuration, settings, problems);
         return problems.Count > 0 ? throw new HostConfigurationException(problems) : settings;
     }
 
     private static JourneyHostSettings Resolve(JourneyHostOptions options, IHostEnvironment environment, List<string> problems)
     {
         var development = environment.IsDevelopment();
-        var provider = options.Storage.Provider ?? "Sqlite";
-        if (!string.Equals(provider, "Sqlite", StringComparison.OrdinalIgnoreCase))
-        {
-            problems.Add($"Journeys__Storage__Provider is '{provider}'; the only provider is 'Sqlite'.");
-        }
 
         var clock = ClockMode.System;
         if (!string.IsNullOrWhiteSpace(options.Clock) && !Enum.TryParse(options.Clock, ignoreCase: true, out clock))
@@ -108,6 +138,73 @@ public sealed record JourneyHostSettings
             ApiKeys = ResolveKeys(options.ApiKeys, development, problems),
             BusinessHours = ResolveBusinessHours(options.BusinessHours, problems),
         };
+    }
+
+    /// <summary>The provider, and with <c>AzureStorage</c> the bound and validated <c>Journeys:Storage:AzureStorage</c> options.</summary>
+    private static JourneyHostSettings ResolveStorageProvider(string? configured, IConfiguration configuration, JourneyHostSettings settings, List<string> problems)
+    {
+        var provider = StorageProvider.Sqlite;
+        if (!string.IsNullOrWhiteSpace(configured)
+            && (!Enum.TryParse(configured, ignoreCase: true, out provider) || !Enum.IsDefined(provider) || int.TryParse(configured, CultureInfo.InvariantCulture, out _)))
+        {
+            problems.Add($"Journeys__Storage__Provider is '{configured}'; use 'Sqlite' (the default: files under the data folder) or 'AzureStorage' (Azure Tables, Queues and Blobs).");
+            return settings;
+        }
+
+        if (provider != StorageProvider.AzureStorage)
+        {
+            return settings with { Storage = provider };
+        }
+
+        var azure = new AzureStorageOptions();
+        try
+        {
+            configuration.GetSection("Journeys:Storage:AzureStorage").Bind(azure);
+            azure.Validate();
+        }
+        catch (InvalidOperationException e)
+        {
+            problems.Add($"Journeys__Storage__AzureStorage could not be read: {e.Message}");
+            return settings;
+        }
+        catch (ArgumentException e)
+        {
+            var what = e.ParamName == nameof(AzureStorageOptions.ConnectionString)
+                ? "Journeys__Storage__Provider is 'AzureStorage' but no account is configured: set Journeys__Storage__AzureStorage__ConnectionString " +
+                  "(a connection string; Azurite for local runs), or Journeys__Storage__AzureStorage__AccountName for managed identity " +
+                  "(with Journeys__Storage__AzureStorage__ManagedIdentityClientId for a user-assigned identity)."
+                : $"Journeys__Storage__AzureStorage__{e.ParamName}: {e.Message}";
+            problems.Add(what);
+            return settings;
+        }
+
+        return settings with { Storage = provider, AzureStorage = azure };
+    }
+
+    /// <summary>The custom handler's port (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c>) and the invocation budget.</summary>
+    private static JourneyHostSettings ResolveFunctions(JourneyHostOptions.FunctionsSection section, IConfiguration configuration, JourneyHostSettings settings, List<string> problems)
+    {
+        int? port = null;
+        var text = configuration[CustomHandlerPortVariable];
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is > 0 and < 65536)
+            {
+                port = parsed;
+            }
+            else
+            {
+                problems.Add($"{CustomHandlerPortVariable} is '{text}'; the Azure Functions host sets it to the TCP port the custom handler listens on (1-65535).");
+            }
+        }
+
+        var budget = section.InvocationBudget ?? DefaultInvocationBudget;
+        if (budget < TimeSpan.FromSeconds(1) || budget > TimeSpan.FromHours(1))
+        {
+            problems.Add($"Journeys__Functions__InvocationBudget is {budget}; use a duration between 00:00:01 and 01:00:00 (below host.json's functionTimeout).");
+        }
+
+        return settings with { CustomHandlerPort = port, InvocationBudget = budget };
     }
 
     private static (string Folder, string RuntimeDb) ResolveStorage(string? configured, string contentRoot)

@@ -18,7 +18,7 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly HttpClient _http;
 
-    private HostProcess(IReadOnlyDictionary<string, string> environment)
+    private HostProcess(IReadOnlyDictionary<string, string> environment, bool customHandler = false)
     {
         Port = FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
@@ -30,8 +30,17 @@ public sealed class HostProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(HostDll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
+        if (customHandler)
+        {
+            // As under the Azure Functions host: the port comes only from FUNCTIONS_CUSTOMHANDLER_PORT.
+            start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            start.ArgumentList.Add("--urls");
+            start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
+        }
+
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Journeys__Clock"] = "Manual";
         start.Environment["Journeys__ManualClock__Start"] = Start.ToString("O");
@@ -50,6 +59,9 @@ public sealed class HostProcess : IAsyncDisposable
 
     public int Port { get; }
     public Uri BaseAddress { get; }
+
+    /// <summary>The data folder (Journeys__Storage__Sqlite__Path) of this process.</summary>
+    public string DataFolder => Path.Combine(_directory.Path, "data");
 
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output
@@ -85,9 +97,11 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the process and waits (at most a minute) until <c>/health</c> answers.</summary>
-    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="environment">Environment variables over the defaults.</param>
+    /// <param name="customHandler">Run as an Azure Functions custom handler: the port is passed in FUNCTIONS_CUSTOMHANDLER_PORT, not --urls.</param>
+    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, bool customHandler = false)
     {
-        var host = new HostProcess(environment ?? new Dictionary<string, string>());
+        var host = new HostProcess(environment ?? new Dictionary<string, string>(), customHandler);
         host._process.Start();
         host._process.BeginOutputReadLine();
         host._process.BeginErrorReadLine();

@@ -1,0 +1,73 @@
+using JourneyOrchestrator.Core.DependencyInjection;
+using JourneyOrchestrator.Storage.AzureStorage;
+using JourneyOrchestrator.Storage.Sqlite;
+using JourneyOrchestrator.Storage.Sqlite.Data;
+using JourneyOrchestrator.Templates.Data;
+
+namespace JourneyOrchestrator.Host.Configuration;
+
+/// <summary>
+/// The one place where the host picks its stores from <c>Journeys:Storage:Provider</c> (<see cref="JourneyHostSettings.Storage"/>):
+/// the runtime store (<see cref="UseRuntimeStore"/>) and the product data stores (<see cref="AddProductDataStores"/>).
+/// </summary>
+public static class JourneyStorageExtensions
+{
+    /// <summary>The runtime store: SQLite under the data folder, or Azure Tables, Queues and Blobs.</summary>
+    public static JourneyOrchestratorBuilder UseRuntimeStore(this JourneyOrchestratorBuilder builder, JourneyHostSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Storage switch
+        {
+            StorageProvider.AzureStorage => builder.UseAzureStorage(options => CopyTo(settings.AzureStorage!, options)),
+            _ => builder.UseSqliteStorage(options => options.Path = settings.RuntimeDatabasePath),
+        };
+    }
+
+    /// <summary>
+    /// The product data stores: <see cref="IJourneyDataStore"/> (templates, customers, tasks, touchpoints, mailbox) and the
+    /// delivery ledger (<c>IDeliveryStore</c>, <c>IDeadLetterStore</c>, registered by <c>AddJourneyDelivery</c>, which must run
+    /// before this so that a provider here can replace them). Every provider keeps them in SQLite under the data folder
+    /// for now; with <see cref="StorageProvider.AzureStorage"/> the Azure Tables data stores (their own DI extension, taking
+    /// <see cref="JourneyHostSettings.AzureStorage"/>) are registered here once they exist.
+    /// </summary>
+    public static IServiceCollection AddProductDataStores(this IServiceCollection services, JourneyHostSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(settings);
+        switch (settings.Storage)
+        {
+            case StorageProvider.AzureStorage:
+                // Until the Azure Tables implementations land (services.AddAzureStorageDataStores(settings.AzureStorage!)),
+                // the product data stays in SQLite files under the data folder: one copy per host process.
+                services.AddSingleton<IJourneyDataStore>(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
+                break;
+            default:
+                services.AddSingleton<IJourneyDataStore>(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
+                break;
+        }
+
+        return services;
+    }
+
+    private static void CopyTo(AzureStorageOptions from, AzureStorageOptions to)
+    {
+        to.ConnectionString = from.ConnectionString;
+        to.AccountName = from.AccountName;
+        to.TableServiceUri = from.TableServiceUri;
+        to.QueueServiceUri = from.QueueServiceUri;
+        to.BlobServiceUri = from.BlobServiceUri;
+        to.Credential = from.Credential;
+        to.ManagedIdentityClientId = from.ManagedIdentityClientId;
+        to.NamePrefix = from.NamePrefix;
+        to.PartitionCount = from.PartitionCount;
+        to.MinPollingInterval = from.MinPollingInterval;
+        to.MaxPollingInterval = from.MaxPollingInterval;
+        to.SchedulePollInterval = from.SchedulePollInterval;
+        to.SweepInterval = from.SweepInterval;
+        to.DoorbellLease = from.DoorbellLease;
+        to.MaxMessagesPerWorkItem = from.MaxMessagesPerWorkItem;
+        to.InlinePayloadLimit = from.InlinePayloadLimit;
+        to.PacingClock = from.PacingClock;
+    }
+}
