@@ -27,9 +27,9 @@ public static class JourneyStorageExtensions
     /// <summary>
     /// The product data stores: <see cref="IJourneyDataStore"/> (templates, customers, tasks, touchpoints, mailbox) and the
     /// delivery ledger (<c>IDeliveryStore</c>, <c>IDeadLetterStore</c>, registered by <c>AddJourneyDelivery</c>, which must run
-    /// before this so that a provider here can replace them). Every provider keeps them in SQLite under the data folder
-    /// for now; with <see cref="StorageProvider.AzureStorage"/> the Azure Tables data stores (their own DI extension, taking
-    /// <see cref="JourneyHostSettings.AzureStorage"/>) are registered here once they exist.
+    /// before this so that a provider here can replace them). SQLite files under the data folder, or, with
+    /// <see cref="StorageProvider.AzureStorage"/>, the Azure Tables data stores on the same account and name prefix as the
+    /// runtime store, so that any number of host processes share them.
     /// </summary>
     public static IServiceCollection AddProductDataStores(this IServiceCollection services, JourneyHostSettings settings)
     {
@@ -38,9 +38,9 @@ public static class JourneyStorageExtensions
         switch (settings.Storage)
         {
             case StorageProvider.AzureStorage:
-                // Until the Azure Tables implementations land (services.AddAzureStorageDataStores(settings.AzureStorage!)),
-                // the product data stays in SQLite files under the data folder: one copy per host process.
-                services.AddSingleton<IJourneyDataStore>(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
+                // Shared by every host process on the account: templates, customers, tasks, touchpoints, mailbox, the
+                // delivery ledger (never twice across processes), suppressions, webhook ids and dead letters.
+                services.AddAzureStorageDataStores(settings.AzureStorage!);
                 break;
             default:
                 services.AddSingleton<IJourneyDataStore>(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
