@@ -1,6 +1,6 @@
-// Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL). See docs/benchmarks.md.
+// Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and on Azurite (events-azurite). See docs/benchmarks.md.
 //
-//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all> [--option value ...]
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-azurite> [--option value ...]
 //
 // Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
 // Options (defaults are the target sizes):
@@ -17,6 +17,13 @@
 //   --idle-instances 1000000        idle: waiting instances in the store
 //   --idle-seconds 60               idle: how long the idle host is watched
 //   --keep true                     keep the temporary databases
+//
+// events-azurite (not part of "all": it needs node; it starts Azurite itself, from AZURITE_FOLDER or
+// tests/Storage.AzureStorage.Tests/.azurite, installing it there with npm if missing). Its own defaults:
+//   --instances 1000 --events-per-instance 2 --concurrency 64 --trials 1
+//   --raw-concurrency 64            instances the raw Azure SDK loop works on at once (default: --concurrency)
+//   --partitions 4                  the store's PartitionCount (control queues, schedule partitions)
+//
 //   --orchestration-batch N         experiments only: OrchestrationBatchSize (and MaxConcurrentOrchestrations >= N)
 //   --extra-dispatch-loops N        experiments only: N more dispatcher loops beside the worker service's (batches overlap)
 //
@@ -29,7 +36,7 @@ using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all> [--option value ...]");
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-azurite> [--option value ...]");
     return 2;
 }
 
@@ -52,6 +59,9 @@ switch (args[0])
     case "idle":
         await IdleScenario.RunAsync(options);
         break;
+    case "events-azurite":
+        await EventsAzuriteScenario.RunAsync(options);
+        break;
     case "probe-lock":
         await ProbeScenario.RunAsync(options);
         break;
@@ -61,7 +71,7 @@ switch (args[0])
         await IdleScenario.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle or all");
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all or events-azurite");
         return 2;
 }
 
