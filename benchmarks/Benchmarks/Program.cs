@@ -31,7 +31,8 @@
 //   ... -- all --instances 1000 --trials 1 --single-instance-events 1000 --timer-instances 5000 --steady-seconds 5
 //          --idle-instances 10000 --idle-seconds 5
 //
-// Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll).
+// Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll),
+// "probe-azurite" (Azurite's CPU and latency per request kind, one request at a time; --entities 5000 --rounds 500).
 using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
@@ -61,6 +62,9 @@ switch (args[0])
         break;
     case "events-azurite":
         await EventsAzuriteScenario.RunAsync(options);
+        break;
+    case "probe-azurite":
+        await AzuriteProbeScenario.RunAsync(options);
         break;
     case "probe-lock":
         await ProbeScenario.RunAsync(options);
