@@ -24,7 +24,7 @@ internal static class EventsAzuriteScenario
 
     public static async Task RunAsync(BenchOptions options)
     {
-        var instances = options.Int("instances", 1000);
+        var instances = options.Int("instances", 500);
         var perInstance = options.Int("events-per-instance", 2);
         var concurrency = options.Int("concurrency", 64);
         var rawConcurrency = options.Int("raw-concurrency", concurrency);
@@ -69,10 +69,20 @@ internal static class EventsAzuriteScenario
             // ---- timed trials, each followed by its raw twins on the same Azurite ----
             for (var trial = 1; trial <= trials; trial++)
             {
+                // Doorbells left over from earlier phases would slow every queue call (Azurite scans all messages of the
+                // account on each), and they are only wake-ups for work already done: cleared, not timed.
+                var leftBefore = await ClearDoorbellsAsync(azurite.ConnectionString, partitions);
+                Report.Progress($"events-azurite: cleared {leftBefore} doorbells left by the set-up and earlier phases (all their work is applied)");
                 var result = await RaiseAllAsync(host, counter, azurite, instances, events, concurrency, store.EventsApplied);
+                // The trial's own leftover doorbells go too, so that they do not slow the raw runs: each would have cost the
+                // runtime one more queue delete later (reported as doorbells_left_per_event).
+                result = result with { DoorbellsLeftPerEvent = (double)await ClearDoorbellsAsync(azurite.ConnectionString, partitions) / events };
+                Report.Progress($"events-azurite: {result.DoorbellsLeftPerEvent:0.00} doorbells per event were still in the queues after the trial (cleared)");
                 var rawBatch = Math.Clamp((int)Math.Round(result.EventsPerEpisode), 1, perInstance);
-                var raw = await RawAzureBaseline.RunAsync(azurite, $"raw{trial}", instances, perInstance, rawBatch, rawConcurrency, partitions, indexed: true);
-                var rawTables = await RawAzureBaseline.RunAsync(azurite, $"rawt{trial}", instances, perInstance, rawBatch, rawConcurrency, partitions, indexed: false);
+                // The raw tables start with as many history rows per instance as the runtime's had when the trial began:
+                // Azurite scans a whole table for every query, so equal table sizes keep the comparison fair.
+                var raw = await RawAzureBaseline.RunAsync(azurite, $"raw{trial}", instances, perInstance, rawBatch, rawConcurrency, partitions, result.HistoryAtStart, indexed: true);
+                var rawTables = await RawAzureBaseline.RunAsync(azurite, $"rawt{trial}", instances, perInstance, rawBatch, rawConcurrency, partitions, result.HistoryAtStart, indexed: false);
                 result = result with { RawBatch = rawBatch, Raw = raw, RawTables = rawTables };
                 Report.Progress($"events-azurite: trial {trial}: {result.EventsPerSecond:0}/s vs raw {raw.EventsPerSecond:0}/s ({rawBatch} events per apply): ratio {result.EventsPerSecond / raw.EventsPerSecond:0.00}; " +
                     $"raw tables only {rawTables.EventsPerSecond:0}/s: ratio {result.EventsPerSecond / rawTables.EventsPerSecond:0.00}");
@@ -97,6 +107,7 @@ internal static class EventsAzuriteScenario
             ("episodes", median.Episodes),
             ("events_per_episode", median.EventsPerEpisode),
             ("requests_per_event", median.RequestsPerEvent),
+            ("doorbells_left_per_event", median.DoorbellsLeftPerEvent),
             ("raw_batch", median.RawBatch),
             ("raw_per_sec", median.Raw!.EventsPerSecond),
             ("raw_requests_per_event", median.Raw.RequestsPerEvent),
@@ -120,6 +131,7 @@ internal static class EventsAzuriteScenario
     private static async Task<Trial> RaiseAllAsync(BenchHost host, RequestCounter counter, AzuriteProcess azurite, int instances, int events, int concurrency, long appliedBefore)
     {
         var store = host.Store;
+        var historyAtStart = (await store.GetHistoryAsync(InstanceId(0))).Count;
         var commitsBefore = store.Commits;
         var lockBefore = store.LockStats;
         var wakeUpsBefore = store.WakeUpPolls;
@@ -153,18 +165,41 @@ internal static class EventsAzuriteScenario
             $"({azuriteCpu * 1000 / events:0.0} ms per event), this process {processCores:0.00} of {Environment.ProcessorCount}");
         Report.Progress($"events-azurite: {perEvent:0.00} storage requests per event: {RequestCounter.PerEvent(requestsBefore, requestsAfter, events)}");
         Report.Progress($"events-azurite: mean latency so far: {counter.MeanLatencies()}");
-        return new Trial(events / elapsed, raiseSeconds, episodes, (double)events / episodes, perEvent, azuriteCpu / elapsed, azuriteCpu * 1000 / events, processCores);
+        return new Trial(events / elapsed, raiseSeconds, episodes, (double)events / episodes, perEvent, azuriteCpu / elapsed, azuriteCpu * 1000 / events, processCores)
+        {
+            HistoryAtStart = historyAtStart,
+        };
     }
 
     private sealed record Trial(
         double EventsPerSecond, double RaiseSeconds, long Episodes, double EventsPerEpisode, double RequestsPerEvent, double AzuriteCores, double AzuriteCpuMsPerEvent, double ProcessCores)
     {
+        /// <summary>Doorbells still in the control queues when the last event was applied, per event (each a later queue delete).</summary>
+        public double DoorbellsLeftPerEvent { get; init; }
+
+        /// <summary>History rows of an instance when the trial began (the raw baseline seeds as many).</summary>
+        public int HistoryAtStart { get; init; }
         public int RawBatch { get; init; }
         public RawAzureBaseline.Result? Raw { get; init; }
         public RawAzureBaseline.Result? RawTables { get; init; }
     }
 
     private static string InstanceId(int i) => $"ev-{i:D6}";
+
+    /// <summary>Counts and clears the doorbells in the store's control queues (not through the store's counted clients).</summary>
+    private static async Task<long> ClearDoorbellsAsync(string connectionString, int partitions)
+    {
+        var queues = new QueueServiceClient(connectionString);
+        long total = 0;
+        for (var i = 0; i < partitions; i++)
+        {
+            var queue = queues.GetQueueClient($"{Prefix}-control-{i:D2}");
+            total += (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+            await queue.ClearMessagesAsync();
+        }
+
+        return total;
+    }
 
     /// <summary>
     /// After the run (not timed): every instance's history holds exactly one received event per event raised to it
@@ -203,7 +238,8 @@ internal static class EventsAzuriteScenario
 /// <summary>
 /// The floor the runtime on Azurite is compared against: the unit of work of one external event written directly with the
 /// Azure SDK in the store's own layout (<c>docs/azure-storage.md</c>), with none of the runtime's locking, history reads or
-/// replay. Per instance (up to <c>concurrency</c> instances at once), per group of <c>batch</c> events:
+/// replay. The instances are seeded (not timed) with as many history rows as the runtime's have, so that the tables are
+/// about the same size (Azurite scans the whole table for every query). Per instance (up to <c>concurrency</c> instances at once), per group of <c>batch</c> events:
 /// <list type="number">
 /// <item><b>accept</b>, per event: one entity-group transaction writing the inbox row and the message counter (the
 /// client's durable acknowledgement); when <c>indexed</c>, also the schedule entry of that message (one transaction on
@@ -220,7 +256,8 @@ internal static class RawAzureBaseline
 {
     internal sealed record Result(double EventsPerSecond, double RequestsPerEvent, double AzuriteCores, double AzuriteCpuMsPerEvent);
 
-    public static async Task<Result> RunAsync(AzuriteProcess azurite, string prefix, int instances, int perInstance, int batch, int concurrency, int partitions, bool indexed)
+    public static async Task<Result> RunAsync(
+        AzuriteProcess azurite, string prefix, int instances, int perInstance, int batch, int concurrency, int partitions, int seedHistory, bool indexed)
     {
         var counter = new RequestCounter();
         var tableOptions = new TableClientOptions();
@@ -239,21 +276,28 @@ internal static class RawAzureBaseline
             await queue.CreateIfNotExistsAsync();
         }
 
-        // Seeding (not timed): the instance row and counter of every instance, shaped like the store's.
-        var created = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        // Seeding (not timed): the instance row, counter and seedHistory history rows of every instance, shaped like the store's.
+        var created = DateTimeOffset.UtcNow;
+        var seedEvent = HistoryJson.Serialize(new EpisodeStarted { Timestamp = created });
         await Parallel.ForEachAsync(Enumerable.Range(0, instances), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
         {
             var id = InstanceId(i);
-            await instanceTable.SubmitTransactionAsync(
-            [
+            var rows = new List<TableTransactionAction>
+            {
                 new(TableTransactionActionType.Add, new TableEntity(id, Keys.InstanceRow)
                 {
                     ["InstanceId"] = id, ["ExecutionId"] = Guid.NewGuid().ToString("N"), ["Name"] = Orchestrations.PingLoop,
-                    ["Status"] = nameof(InstanceStatus.Running), ["CreatedMs"] = created, ["UpdatedMs"] = created, ["Input"] = "1000000",
-                    ["Tags"] = "{}", ["LockToken"] = string.Empty, ["LockUntilMs"] = 0L, ["HistoryEpoch"] = 0, ["HistoryCount"] = 0L,
+                    ["Status"] = nameof(InstanceStatus.Running), ["CreatedMs"] = created.ToUnixTimeMilliseconds(), ["UpdatedMs"] = created.ToUnixTimeMilliseconds(),
+                    ["Input"] = "1000000", ["Tags"] = "{}", ["LockToken"] = string.Empty, ["LockUntilMs"] = 0L, ["HistoryEpoch"] = 0, ["HistoryCount"] = (long)seedHistory,
                 }),
                 new(TableTransactionActionType.Add, new TableEntity(id, Keys.CounterRow) { ["Value"] = 0L }),
-            ], ct);
+            };
+            rows.AddRange(Enumerable.Range(0, seedHistory).Select(h =>
+                new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(id, Keys.History(0, h)) { ["Event"] = seedEvent })));
+            foreach (var chunk in rows.Chunk(100))
+            {
+                await instanceTable.SubmitTransactionAsync(chunk, ct);
+            }
         });
 
         var events = instances * perInstance;
