@@ -12,7 +12,7 @@ namespace JourneyOrchestrator.Benchmarks;
 /// This is how the benchmarks know "every event applied" or "every timer fired" without polling the database.
 /// The cost is a few interlocked increments per commit.
 /// </summary>
-internal sealed class CountingStore(SqliteJourneyStore inner) : IJourneyStore
+internal sealed class CountingStore(IJourneyStore inner) : IJourneyStore
 {
     private long _commits;
     private long _eventsApplied;
@@ -31,7 +31,7 @@ internal sealed class CountingStore(SqliteJourneyStore inner) : IJourneyStore
     /// <summary>Set JO_BENCH_TRACE=1 to log every poll of the dispatcher to stderr (diagnostics only).</summary>
     private static readonly bool Trace = Environment.GetEnvironmentVariable("JO_BENCH_TRACE") == "1";
 
-    public SqliteJourneyStore Inner => inner;
+    public IJourneyStore Inner => inner;
 
     /// <summary>Called after a commit became durable, with the commit and the time it returned.</summary>
     public Action<OrchestrationCommit, DateTimeOffset>? Committed { get; set; }
@@ -46,9 +46,14 @@ internal sealed class CountingStore(SqliteJourneyStore inner) : IJourneyStore
     public long LastEventCommitTicks => Interlocked.Read(ref _lastEventCommitTicks);
     public TimeSpan InitializeTime { get; private set; }
 
-    /// <summary>The group-commit writer's (transactions, requests) so far, read through reflection (they are internal); null if the store's shape changed.</summary>
+    /// <summary>The SQLite group-commit writer's (transactions, requests) so far, read through reflection (they are internal); null for another store or if the store's shape changed.</summary>
     public (long Batches, long Requests)? WriterStats()
     {
+        if (inner is not SqliteJourneyStore)
+        {
+            return null;
+        }
+
         var writer = typeof(SqliteJourneyStore).GetProperty("Writer", BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(inner);
         if (writer?.GetType() is not { } type
             || type.GetProperty("BatchCount")?.GetValue(writer) is not long batches

@@ -1,6 +1,6 @@
-// Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL). See docs/benchmarks.md.
+// Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and on Azurite (events-azurite). See docs/benchmarks.md.
 //
-//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all> [--option value ...]
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-azurite> [--option value ...]
 //
 // Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
 // Options (defaults are the target sizes):
@@ -17,6 +17,13 @@
 //   --idle-instances 1000000        idle: waiting instances in the store
 //   --idle-seconds 60               idle: how long the idle host is watched
 //   --keep true                     keep the temporary databases
+//
+// events-azurite (not part of "all": it needs node; it starts Azurite itself, from AZURITE_FOLDER or
+// tests/Storage.AzureStorage.Tests/.azurite, installing it there with npm if missing). Its own defaults:
+//   --instances 1000 --events-per-instance 2 --concurrency 64 --trials 1
+//   --raw-concurrency 64            instances the raw Azure SDK loop works on at once (default: --concurrency)
+//   --partitions 4                  the store's PartitionCount (control queues, schedule partitions)
+//
 //   --orchestration-batch N         experiments only: OrchestrationBatchSize (and MaxConcurrentOrchestrations >= N)
 //   --extra-dispatch-loops N        experiments only: N more dispatcher loops beside the worker service's (batches overlap)
 //
@@ -24,12 +31,13 @@
 //   ... -- all --instances 1000 --trials 1 --single-instance-events 1000 --timer-instances 5000 --steady-seconds 5
 //          --idle-instances 10000 --idle-seconds 5
 //
-// Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll).
+// Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll),
+// "probe-azurite" (Azurite's CPU and latency per request kind, one request at a time; --entities 5000 --rounds 500).
 using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all> [--option value ...]");
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-azurite> [--option value ...]");
     return 2;
 }
 
@@ -52,6 +60,12 @@ switch (args[0])
     case "idle":
         await IdleScenario.RunAsync(options);
         break;
+    case "events-azurite":
+        await EventsAzuriteScenario.RunAsync(options);
+        break;
+    case "probe-azurite":
+        await AzuriteProbeScenario.RunAsync(options);
+        break;
     case "probe-lock":
         await ProbeScenario.RunAsync(options);
         break;
@@ -61,7 +75,7 @@ switch (args[0])
         await IdleScenario.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle or all");
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all or events-azurite");
         return 2;
 }
 
