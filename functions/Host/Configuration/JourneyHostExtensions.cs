@@ -43,6 +43,7 @@ public static class JourneyHostExtensions
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<CachingTemplateCatalog>());
         services.AddSingleton<TemplatePublisher>();
         services.AddHostedService<DataStoreInitializer>();
+        services.AddSingleton(new ErasureHasher(settings.ErasureHashKey)); // before AddJourneyTemplates, which only adds a default
 
         services.AddJourneyOrchestrator(options =>
             {
@@ -74,6 +75,7 @@ public static class JourneyHostExtensions
         services.AddSingleton<ManualClockDriver>();
         services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
         services.AddSingleton<JourneyService>();
+        services.AddSingleton<CustomerErasureService>();
 
         // API: JSON, problem details for every error, API keys and roles, OpenAPI.
         services.ConfigureHttpJsonOptions(o =>
@@ -118,6 +120,7 @@ public static class JourneyHostExtensions
         app.MapHealthEndpoints();
         app.MapJourneyEndpoints();
         app.MapCustomerEndpoints();
+        app.MapErasureEndpoints();
         app.MapTemplateEndpoints();
         app.MapTaskEndpoints();
         app.MapMailboxEndpoints();

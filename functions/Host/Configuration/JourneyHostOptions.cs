@@ -22,6 +22,15 @@ public sealed class JourneyHostOptions
 
     public BusinessHoursSection BusinessHours { get; set; } = new();
 
+    /// <summary>Customer erasure (GDPR): the key of the keyed hashes kept after an erase.</summary>
+    public ErasureSection Erasure { get; set; } = new();
+
+    public sealed class ErasureSection
+    {
+        /// <summary>Base64, at least 32 bytes (<c>openssl rand -base64 32</c>); the built-in key when absent. Keep it in Key Vault; never change it (erased addresses would be mailable again).</summary>
+        public string? HashKey { get; set; }
+    }
+
     public sealed class StorageSection
     {
         /// <summary>Only <c>Sqlite</c> for now.</summary>

@@ -40,6 +40,8 @@ public sealed record JourneyHostSettings
     public required bool PublishOnStartup { get; init; }
     public required IReadOnlyList<ApiKey> ApiKeys { get; init; }
     public required BusinessHoursOptions BusinessHours { get; init; }
+    /// <summary>The erasure hash key (<c>Journeys__Erasure__HashKey</c>), or null for the built-in one.</summary>
+    public byte[]? ErasureHashKey { get; init; }
 
     /// <summary>Reads the <c>Journeys</c> section and checks it.</summary>
     /// <exception cref="HostConfigurationException">Anything is wrong; the message lists every problem.</exception>
@@ -107,7 +109,32 @@ public sealed record JourneyHostSettings
             PublishOnStartup = options.Templates.PublishOnStartup,
             ApiKeys = ResolveKeys(options.ApiKeys, development, problems),
             BusinessHours = ResolveBusinessHours(options.BusinessHours, problems),
+            ErasureHashKey = ResolveErasureKey(options.Erasure.HashKey, problems),
         };
+    }
+
+    private static byte[]? ResolveErasureKey(string? configured, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return null;
+        }
+
+        try
+        {
+            var key = Convert.FromBase64String(configured.Trim());
+            if (key.Length >= 32)
+            {
+                return key;
+            }
+        }
+        catch (FormatException)
+        {
+            // Reported below.
+        }
+
+        problems.Add("Journeys__Erasure__HashKey must be base64 of at least 32 bytes (openssl rand -base64 32).");
+        return null;
     }
 
     private static (string Folder, string RuntimeDb) ResolveStorage(string? configured, string contentRoot)

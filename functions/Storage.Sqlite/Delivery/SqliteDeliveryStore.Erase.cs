@@ -14,7 +14,10 @@ public sealed partial class SqliteDeliveryStore
             using var tx = c.BeginTransaction();
             if (addressHash is not null)
             {
-                await ExecuteAsync(c, tx, "INSERT INTO erased_addresses (dealer_id, address_hash, erased_at) VALUES ($dealer, $hash, $now) ON CONFLICT DO NOTHING",
+                await ExecuteAsync(c, tx, """
+                    INSERT INTO erased_addresses (dealer_id, address_hash, erased_at) VALUES ($dealer, $hash, $now)
+                    ON CONFLICT (dealer_id, address_hash) DO UPDATE SET erased_at = max(erased_at, excluded.erased_at)
+                    """,
                     cancellationToken, ("$dealer", dealerId), ("$hash", addressHash), ("$now", Time(now))).ConfigureAwait(false);
             }
 

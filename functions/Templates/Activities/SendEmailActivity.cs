@@ -200,12 +200,12 @@ public sealed class SendEmailActivity(
 
     /// <summary>
     /// True when the dealer erased this address (GDPR) and the customer has not given consent again since: only a profile
-    /// stored after the erase with <c>consent.email: true</c> lifts it (then marketing and transactional e-mail go again).
+    /// stored at or after the erase with <c>consent.email: true</c> lifts it (then marketing and transactional e-mail go again).
     /// </summary>
     private async Task<bool> IsErasedAsync(string dealerId, string address, CustomerProfile? profile, CancellationToken cancellationToken)
     {
         var erasedAt = await _delivery.GetErasedAddressAsync(dealerId, _hasher.AddressHash(dealerId, address), cancellationToken);
-        return erasedAt is { } at && !(profile is { Consent.Email: true } && profile.UpdatedAt > at);
+        return erasedAt is { } at && !(profile is { Consent.Email: true } && profile.UpdatedAt >= at);
     }
 
     /// <summary>The touchpoint of a send stopped by an erase; with the profile gone it names the customer by the pseudonym only.</summary>

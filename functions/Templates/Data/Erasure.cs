@@ -127,19 +127,18 @@ public static class JourneyRedaction
             node = null;
         }
 
-        var kept = new JsonObject();
+        var kept = new JsonObject { ["erased"] = true };
         if (node is JsonObject source)
         {
             foreach (var (name, value) in source.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
-                if (Kept.Contains(name) && value is not JsonObject && !(value is JsonArray array && array.Any(v => v is not JsonValue)))
+                if (name != "erased" && Kept.Contains(name) && value is not JsonObject && !(value is JsonArray array && array.Any(v => v is not JsonValue)))
                 {
                     kept[name] = value?.DeepClone();
                 }
             }
         }
 
-        kept["erased"] = true;
         return kept.ToJsonString();
     }
 }

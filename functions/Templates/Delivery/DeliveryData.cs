@@ -106,8 +106,8 @@ public interface IDeliveryStore
 
     /// <summary>
     /// Erases a customer's delivery data for one dealer, atomically (or restartably): records the erased-address marker
-    /// (<paramref name="dealerId"/>, <paramref name="addressHash"/>, <paramref name="now"/>) unless it exists (then its time is
-    /// kept), deletes the dealer's ledger rows (<see cref="OutboundSend"/>) of <paramref name="customerId"/>, and deletes the
+    /// (<paramref name="dealerId"/>, <paramref name="addressHash"/>) with the time <paramref name="now"/>, or moves an existing
+    /// marker's time forward to <paramref name="now"/> (never back: the marker's time is the address's latest erase), deletes the dealer's ledger rows (<see cref="OutboundSend"/>) of <paramref name="customerId"/>, and deletes the
     /// dealer's suppressions whose customer id is <paramref name="customerId"/> or whose address is <paramref name="email"/>
     /// (case-insensitive): the marker replaces them, blocking all e-mail to the address. Write the marker first if the store
     /// cannot do it in one transaction. <paramref name="addressHash"/> and <paramref name="email"/> are null when the customer
@@ -115,7 +115,7 @@ public interface IDeliveryStore
     /// </summary>
     Task<DeliveryErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string? addressHash, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>When the address with <paramref name="addressHash"/> was erased for the dealer, or null when it was not.</summary>
+    /// <summary>When the address with <paramref name="addressHash"/> was last erased for the dealer, or null when it never was.</summary>
     Task<DateTimeOffset?> GetErasedAddressAsync(string dealerId, string addressHash, CancellationToken cancellationToken = default);
 }
 

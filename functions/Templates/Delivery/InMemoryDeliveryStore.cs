@@ -144,7 +144,7 @@ public sealed class InMemoryDeliveryStore : IDeliveryStore
         {
             if (addressHash is not null)
             {
-                _erasedAddresses.TryAdd((dealerId, addressHash), now);
+                _erasedAddresses[(dealerId, addressHash)] = _erasedAddresses.TryGetValue((dealerId, addressHash), out var earlier) && earlier > now ? earlier : now;
             }
 
             var sends = _sends.Values.Where(s => s.DealerId == dealerId && s.CustomerId == customerId).Select(s => s.Key).ToList();

@@ -94,10 +94,11 @@ public sealed class SqliteErasureTests : IDisposable
 
         var erased = await delivery.EraseCustomerAsync("d-1", "anna", "ANNA@example.com", "hash-1", T0);
         var again = await delivery.EraseCustomerAsync("d-1", "anna", "anna@example.com", "hash-1", T0.AddDays(1));
+        await delivery.EraseCustomerAsync("d-1", "anna", null, "hash-1", T0.AddHours(1)); // an older time never moves it back
 
         Assert.Equal(new DeliveryErasure(1, 2), erased);
         Assert.Equal(new DeliveryErasure(0, 0), again);
-        Assert.Equal(T0, await delivery.GetErasedAddressAsync("d-1", "hash-1")); // the first erase's time is kept
+        Assert.Equal(T0.AddDays(1), await delivery.GetErasedAddressAsync("d-1", "hash-1")); // the latest erase's time
         Assert.Null(await delivery.GetErasedAddressAsync("d-2", "hash-1"));
         Assert.Null(await delivery.GetSendAsync("k-d-1"));
         Assert.NotNull(await delivery.GetSendAsync("k-bert"));
