@@ -1,6 +1,9 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using JourneyOrchestrator.Host.Tests.Support;
+using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Model;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using static JourneyOrchestrator.Host.Tests.Support.Api;
 
 namespace JourneyOrchestrator.Host.Tests.Api;
@@ -149,5 +152,80 @@ internal static class ErasureApiTestExtensions
         var response = await dealer.PostJsonAsync("/api/customers/cust-1/events",
             CustomerEvent("brochure.downloaded", "evt-brochure", dealerId: dealerId, customer: Customer("cust-1"), data: new { model = "Hybrid X" }));
         return (await response.ReadJsonAsync(HttpStatusCode.Accepted))["journeyIds"]!.AsArray().Single()!.GetValue<string>();
+    }
+}
+
+/// <summary>An erase that dies half-way (after the journeys, before the profile) is finished by calling it again.</summary>
+public sealed class ErasureCrashTests : IAsyncLifetime
+{
+    private readonly HostFactory _host = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Erase_CrashBeforeTheProfileIsDeleted_CallingAgainFinishesItWithOneAuditRecord()
+    {
+        await using var crashing = _host.WithWebHostBuilder(b => b.ConfigureServices(services =>
+        {
+            var original = services.Last(d => d.ServiceType == typeof(IJourneyDataStore));
+            services.Remove(original);
+            services.AddSingleton<IJourneyDataStore>(sp => new CrashOnceOnEraseDataStore((IJourneyDataStore)original.ImplementationFactory!(sp)));
+        }));
+        var dealer = crashing.CreateClient();
+        dealer.DefaultRequestHeaders.Add("X-Api-Key", HostFactory.DealerKey);
+        var admin = crashing.CreateClient();
+        admin.DefaultRequestHeaders.Add("X-Api-Key", HostFactory.AdminKey);
+        var journey = await dealer.StartByBrochureAsync();
+        await admin.AdvanceAsync("PT0S");
+        var uri = U($"/api/customers/cust-1/erase?dealerId={HostFactory.Dealer}");
+
+        await (await admin.PostAsync(uri, null)).ProblemAsync(HttpStatusCode.InternalServerError);
+        var started = Assert.Single((await admin.OkJsonAsync("/api/audit/erasures"))["erasures"]!.AsArray())!;
+        Assert.Equal("started", started["state"]!.GetValue<string>());
+        Assert.Equal("Terminated", (await dealer.OkJsonAsync($"/api/journeys/{journey}"))["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await dealer.GetAsync(U($"/api/customers/cust-1?dealerId={HostFactory.Dealer}"))).StatusCode);
+
+        var finished = await (await admin.PostAsync(uri, null)).ReadJsonAsync(HttpStatusCode.OK);
+
+        Assert.Equal(started["id"]!.GetValue<string>(), finished["id"]!.GetValue<string>());
+        Assert.Equal(("completed", 1, true), (finished["state"]!.GetValue<string>(), finished["journeys"]!.GetValue<int>(), finished["profile"]!.GetValue<bool>()));
+        Assert.Single((await admin.OkJsonAsync("/api/audit/erasures"))["erasures"]!.AsArray());
+        await (await dealer.GetAsync(U($"/api/customers/cust-1?dealerId={HostFactory.Dealer}"))).ProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(finished.ToJsonString(), (await (await admin.PostAsync(uri, null)).ReadJsonAsync(HttpStatusCode.OK)).ToJsonString());
+    }
+
+    /// <summary>Throws from the first <see cref="IJourneyDataStore.EraseCustomerAsync"/> before doing anything: the process "died" there.</summary>
+    private sealed class CrashOnceOnEraseDataStore(IJourneyDataStore inner) : IJourneyDataStore
+    {
+        private int _crashed;
+
+        public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        public Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            inner.PublishTemplateAsync(template, source, contentType, now, cancellationToken);
+        public Task<PublishedTemplate?> GetTemplateAsync(string id, int? version = null, CancellationToken cancellationToken = default) => inner.GetTemplateAsync(id, version, cancellationToken);
+        public Task<IReadOnlyList<TemplateSummary>> ListTemplatesAsync(CancellationToken cancellationToken = default) => inner.ListTemplatesAsync(cancellationToken);
+        public Task<IReadOnlyList<int>> ListTemplateVersionsAsync(string id, CancellationToken cancellationToken = default) => inner.ListTemplateVersionsAsync(id, cancellationToken);
+        public Task UpsertCustomerAsync(CustomerProfile customer, CancellationToken cancellationToken = default) => inner.UpsertCustomerAsync(customer, cancellationToken);
+        public Task<CustomerProfile?> GetCustomerAsync(string dealerId, string customerId, CancellationToken cancellationToken = default) => inner.GetCustomerAsync(dealerId, customerId, cancellationToken);
+        public Task<bool> CreateTaskAsync(SalesTask task, CancellationToken cancellationToken = default) => inner.CreateTaskAsync(task, cancellationToken);
+        public Task<SalesTask?> GetTaskAsync(string taskId, CancellationToken cancellationToken = default) => inner.GetTaskAsync(taskId, cancellationToken);
+        public Task<IReadOnlyList<SalesTask>> ListTasksAsync(string? dealerId, string? status, CancellationToken cancellationToken = default) => inner.ListTasksAsync(dealerId, status, cancellationToken);
+        public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+            inner.CompleteTaskAsync(taskId, outcome, notes, now, cancellationToken);
+        public Task<bool> AddTouchpointAsync(Touchpoint touchpoint, CancellationToken cancellationToken = default) => inner.AddTouchpointAsync(touchpoint, cancellationToken);
+        public Task<IReadOnlyList<Touchpoint>> ListTouchpointsAsync(string journeyId, CancellationToken cancellationToken = default) => inner.ListTouchpointsAsync(journeyId, cancellationToken);
+        public Task<bool> AddMailAsync(MailboxMessage message, CancellationToken cancellationToken = default) => inner.AddMailAsync(message, cancellationToken);
+        public Task<IReadOnlyList<MailboxMessage>> ListMailAsync(string? to, string? journeyId, int limit, CancellationToken cancellationToken = default) =>
+            inner.ListMailAsync(to, journeyId, limit, cancellationToken);
+        public Task<CustomerErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string pseudonym, CancellationToken cancellationToken = default) =>
+            Interlocked.Exchange(ref _crashed, 1) == 0
+                ? throw new IOException("simulated crash before the profile was deleted")
+                : inner.EraseCustomerAsync(dealerId, customerId, email, pseudonym, cancellationToken);
+        public Task SaveErasureAsync(ErasureRecord record, CancellationToken cancellationToken = default) => inner.SaveErasureAsync(record, cancellationToken);
+        public Task<IReadOnlyList<ErasureRecord>> ListErasuresAsync(string? dealerId, string? customerHash, int limit, CancellationToken cancellationToken = default) =>
+            inner.ListErasuresAsync(dealerId, customerHash, limit, cancellationToken);
     }
 }
