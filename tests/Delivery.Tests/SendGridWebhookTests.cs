@@ -85,6 +85,22 @@ public sealed class SendGridWebhookTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("bounce")]
+    [InlineData("spamreport")]
+    [InlineData("unsubscribe")]
+    public async Task NegativeEvents_ForAnErasedAddress_StoreNoSuppression(string type)
+    {
+        await _host.StartJourneyAsync("j-1", "c1");
+        await _host.Delivery.EraseCustomerAsync(DeliveryHost.Dealer, "c1", "anna@example.com",
+            new Templates.Data.ErasureHasher().AddressHash(DeliveryHost.Dealer, "anna@example.com"), _host.Runtime.Time.GetUtcNow());
+
+        using var response = await PostAsync(new JsonArray(Event(type, "ev-erased-" + type)).ToJsonString());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(_host.Delivery.Suppressions); // the marker blocks the address; nothing stores it (or the customer id) again
+    }
+
+    [Theory]
     [InlineData("bounce", SuppressionScopes.All)]
     [InlineData("dropped", SuppressionScopes.All)]
     [InlineData("spamreport", SuppressionScopes.Marketing)]

@@ -10,8 +10,12 @@ using Microsoft.Extensions.Logging;
 namespace JourneyOrchestrator.Delivery.Consent;
 
 /// <summary>Unsubscribes customers: a suppression every later send honours, and <c>customer.unsubscribed</c> into their journeys.</summary>
+/// <remarks>
+/// An erased customer (no profile, and an erasure record for the customer id) gets no suppression: the erased-address marker
+/// blocks their address already, and a suppression would store their customer id again.
+/// </remarks>
 public sealed partial class ConsentService(
-    IDeliveryStore delivery, IJourneyDataStore customers, JourneyClient client, TimeProvider time, ILogger<ConsentService> logger)
+    IDeliveryStore delivery, IJourneyDataStore customers, JourneyClient client, TimeProvider time, ILogger<ConsentService> logger, ErasureHasher? erasureHasher = null)
 {
     /// <summary>The event raised into a customer's journeys when they unsubscribe.</summary>
     public const string UnsubscribedEvent = "customer.unsubscribed";
@@ -24,15 +28,20 @@ public sealed partial class ConsentService(
     public async Task<int> UnsubscribeAsync(string dealerId, string customerId, string reason, string cause, JsonObject? data, CancellationToken cancellationToken)
     {
         var profile = await customers.GetCustomerAsync(dealerId, customerId, cancellationToken);
-        await delivery.AddSuppressionAsync(new Suppression
+        var erased = profile is null
+            && (await customers.ListErasuresAsync(dealerId, (erasureHasher ?? new ErasureHasher()).CustomerHash(dealerId, customerId), 1, cancellationToken)).Count > 0;
+        if (!erased)
         {
-            DealerId = dealerId,
-            CustomerId = customerId,
-            Email = profile?.Email.ToLowerInvariant(),
-            Scope = SuppressionScopes.Marketing,
-            Reason = reason,
-            CreatedAt = time.GetUtcNow(),
-        }, cancellationToken);
+            await delivery.AddSuppressionAsync(new Suppression
+            {
+                DealerId = dealerId,
+                CustomerId = customerId,
+                Email = profile?.Email.ToLowerInvariant(),
+                Scope = SuppressionScopes.Marketing,
+                Reason = reason,
+                CreatedAt = time.GetUtcNow(),
+            }, cancellationToken);
+        }
 
         var eventId = "unsubscribe-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(cause)))[..32];
         var told = 0;

@@ -17,10 +17,13 @@ public sealed record WebhookOutcome(int Events, int Raised, int Duplicates, int 
 /// Turns verified SendGrid events into journey events and suppressions. Each event is processed once (deduplicated on
 /// <c>sg_event_id</c>); events are raised with the id <c>sendgrid-{sg_event_id}</c>, so even a repeat that slips past the
 /// dedupe (a crash before it was recorded) is a duplicate for the runtime. Only events whose <c>custom_args</c> name a journey
-/// reach a journey; unknown or finished journeys are skipped (SendGrid must not retry for them).
+/// reach a journey; unknown or finished journeys are skipped (SendGrid must not retry for them). An event about an erased
+/// address of a customer without a profile (a late bounce or unsubscribe after the erase) adds no suppression: the
+/// erased-address marker blocks the address already, and a suppression would store the address again.
 /// </summary>
 public sealed partial class SendGridEventProcessor(
-    IDeliveryStore delivery, JourneyClient client, ConsentService consent, TimeProvider time, ILogger<SendGridEventProcessor> logger)
+    IDeliveryStore delivery, JourneyClient client, ConsentService consent, TimeProvider time, ILogger<SendGridEventProcessor> logger,
+    ErasureHasher? erasureHasher = null, IJourneyDataStore? customers = null)
 {
     /// <summary>SendGrid event type to journey event name.</summary>
     public static readonly IReadOnlyDictionary<string, string> EventNames = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -99,7 +102,10 @@ public sealed partial class SendGridEventProcessor(
             data["reason"] = reason;
         }
 
-        if (dealer is not null)
+        var erased = dealer is not null && email is not null
+            && await delivery.GetErasedAddressAsync(dealer, (erasureHasher ?? new ErasureHasher()).AddressHash(dealer, email), cancellationToken) is not null
+            && (customer is null || customers is null || await customers.GetCustomerAsync(dealer, customer, cancellationToken) is null);
+        if (dealer is not null && !erased)
         {
             switch (type)
             {

@@ -63,6 +63,7 @@ public static class JourneyHostExtensions
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<CachingTemplateCatalog>());
         services.AddSingleton<TemplatePublisher>();
         services.AddHostedService<DataStoreInitializer>();
+        services.AddSingleton(new ErasureHasher(settings.ErasureHashKey)); // before AddJourneyTemplates, which only adds a default
 
         services.AddJourneyOrchestrator(options =>
             {
@@ -101,6 +102,7 @@ public static class JourneyHostExtensions
         services.AddSingleton<JourneyService>();
         services.AddSingleton<InvocationDrain>();
         services.AddSingleton<FunctionInvocations>();
+        services.AddSingleton<CustomerErasureService>();
 
         // API: JSON, problem details for every error, API keys and roles, OpenAPI.
         services.ConfigureHttpJsonOptions(o =>
@@ -145,6 +147,7 @@ public static class JourneyHostExtensions
         app.MapHealthEndpoints();
         app.MapJourneyEndpoints();
         app.MapCustomerEndpoints();
+        app.MapErasureEndpoints();
         app.MapTemplateEndpoints();
         app.MapTaskEndpoints();
         app.MapMailboxEndpoints();

@@ -34,6 +34,15 @@ public sealed class JourneyHostOptions
         public TimeSpan? InvocationBudget { get; set; }
     }
 
+    /// <summary>Customer erasure (GDPR): the key of the keyed hashes kept after an erase.</summary>
+    public ErasureSection Erasure { get; set; } = new();
+
+    public sealed class ErasureSection
+    {
+        /// <summary>Base64, at least 32 bytes (<c>openssl rand -base64 32</c>); the built-in key when absent. Keep it in Key Vault; never change it (erased addresses would be mailable again).</summary>
+        public string? HashKey { get; set; }
+    }
+
     public sealed class StorageSection
     {
         /// <summary>

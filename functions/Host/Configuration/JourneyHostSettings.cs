@@ -50,6 +50,8 @@ public sealed record JourneyHostSettings
     public required bool PublishOnStartup { get; init; }
     public required IReadOnlyList<ApiKey> ApiKeys { get; init; }
     public required BusinessHoursOptions BusinessHours { get; init; }
+    /// <summary>The erasure hash key (<c>Journeys__Erasure__HashKey</c>), or null for the built-in one.</summary>
+    public byte[]? ErasureHashKey { get; init; }
 
     /// <summary>The runtime store. The product data (templates, customers, tasks, delivery ledger) stays in SQLite for now.</summary>
     public StorageProvider Storage { get; init; } = StorageProvider.Sqlite;
@@ -137,6 +139,7 @@ public sealed record JourneyHostSettings
             PublishOnStartup = options.Templates.PublishOnStartup,
             ApiKeys = ResolveKeys(options.ApiKeys, development, problems),
             BusinessHours = ResolveBusinessHours(options.BusinessHours, problems),
+            ErasureHashKey = ResolveErasureKey(options.Erasure.HashKey, problems),
         };
     }
 
@@ -205,6 +208,30 @@ public sealed record JourneyHostSettings
         }
 
         return settings with { CustomHandlerPort = port, InvocationBudget = budget };
+    }
+
+    private static byte[]? ResolveErasureKey(string? configured, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return null;
+        }
+
+        try
+        {
+            var key = Convert.FromBase64String(configured.Trim());
+            if (key.Length >= 32)
+            {
+                return key;
+            }
+        }
+        catch (FormatException)
+        {
+            // Reported below.
+        }
+
+        problems.Add("Journeys__Erasure__HashKey must be base64 of at least 32 bytes (openssl rand -base64 32).");
+        return null;
     }
 
     private static (string Folder, string RuntimeDb) ResolveStorage(string? configured, string contentRoot)

@@ -11,7 +11,7 @@ namespace JourneyOrchestrator.Storage.Sqlite.Data;
 /// </remarks>
 internal static class SqliteDataSchema
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     private static readonly string[] Migrations =
     [
@@ -68,6 +68,24 @@ internal static class SqliteDataSchema
         );
         CREATE INDEX ix_mailbox_journey ON mailbox (journey_id, seq);
         CREATE INDEX ix_mailbox_to ON mailbox (to_address, seq);
+        """,
+
+        // 1 -> 2: erasure (GDPR): the audit records, and indexes to find a customer's rows by the record's fields.
+        """
+        CREATE TABLE erasures (
+            seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+            erasure_id    TEXT    NOT NULL UNIQUE,
+            dealer_id     TEXT    NOT NULL,
+            customer_hash TEXT    NOT NULL,
+            requested_at  INTEGER NOT NULL,
+            record        TEXT    NOT NULL
+        );
+        CREATE INDEX ix_erasures_requested ON erasures (requested_at, seq);
+        CREATE INDEX ix_erasures_customer ON erasures (dealer_id, customer_hash, requested_at);
+
+        CREATE INDEX ix_tasks_customer ON tasks (dealer_id, json_extract(record, '$.customerId'));
+        CREATE INDEX ix_touchpoints_customer ON touchpoints (json_extract(record, '$.dealerId'), json_extract(record, '$.customerId'));
+        CREATE INDEX ix_mailbox_customer ON mailbox (json_extract(record, '$.dealerId'), json_extract(record, '$.customerId'));
         """,
     ];
 

@@ -24,7 +24,7 @@ namespace JourneyOrchestrator.Storage.Sqlite.Data;
 /// Publishing assigns the next version inside the writer's transaction, so concurrent publishes never share a version.</para>
 /// <para>Times are ordered to the millisecond; records are returned exactly as written (JSON).</para>
 /// </remarks>
-public sealed class SqliteJourneyDataStore : IJourneyDataStore
+public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
 {
     /// <summary>The file name the host uses in its data folder.</summary>
     public const string DefaultFileName = "journeys-data.db";

@@ -15,8 +15,8 @@ public sealed partial class SqliteDeliveryStore : IDeliveryStore, IDeadLetterSto
 {
     public const string DefaultFileName = "journeys-delivery.db";
 
-    /// <summary>The schema version this build writes (2: <c>dead_letters</c>; the schema script only creates what is missing).</summary>
-    public const int SchemaVersion = 2;
+    /// <summary>The schema version this build writes (2: <c>dead_letters</c>; 3: <c>erased_addresses</c>; the schema script only creates what is missing).</summary>
+    public const int SchemaVersion = 3;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS outbound_sends (
@@ -58,6 +58,11 @@ public sealed partial class SqliteDeliveryStore : IDeliveryStore, IDeadLetterSto
             attempts INTEGER NOT NULL,
             failed_at TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_dead_letters_dealer ON dead_letters (dealer_id, failed_at);
+        CREATE TABLE IF NOT EXISTS erased_addresses (
+            dealer_id TEXT NOT NULL,
+            address_hash TEXT NOT NULL,
+            erased_at TEXT NOT NULL,
+            PRIMARY KEY (dealer_id, address_hash));
         """;
 
     private readonly string _path;

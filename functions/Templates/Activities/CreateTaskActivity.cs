@@ -8,12 +8,25 @@ namespace JourneyOrchestrator.Templates.Activities;
 /// <see cref="JourneyNames.CreateTaskActivity"/>: renders the Liquid title and creates an open sales task (id = the activity's
 /// idempotency key, so a re-run creates nothing new), and records a <c>task</c> touchpoint with status <c>created</c>.
 /// </summary>
-public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer renderer, TimeProvider time) : Activity<CreateTaskRequest, CreateTaskResult>
+/// <remarks>
+/// A run whose customer was erased (no profile, and an erasure audit record for the customer) creates nothing: its work item
+/// was taken before the erase deleted it, and its result is discarded with the ended journey.
+/// </remarks>
+public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer renderer, TimeProvider time, ErasureHasher? erasureHasher = null)
+    : Activity<CreateTaskRequest, CreateTaskResult>
 {
+    private readonly ErasureHasher _hasher = erasureHasher ?? new ErasureHasher();
+
     public override async Task<CreateTaskResult> RunAsync(ActivityContext context, CreateTaskRequest input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        if (await store.GetCustomerAsync(input.DealerId, input.CustomerId, cancellationToken) is null
+            && (await store.ListErasuresAsync(input.DealerId, _hasher.CustomerHash(input.DealerId, input.CustomerId), 1, cancellationToken)).Count > 0)
+        {
+            return new CreateTaskResult(context.IdempotencyKey, input.DueAt);
+        }
+
         string title;
         try
         {

@@ -32,9 +32,11 @@ public sealed class SendEmailActivity(
     TimeProvider time,
     IDeliveryStore? delivery = null,
     EmailDeliveryOptions? policy = null,
-    IUnsubscribeLinks? unsubscribeLinks = null)
+    IUnsubscribeLinks? unsubscribeLinks = null,
+    ErasureHasher? erasureHasher = null)
     : Activity<SendEmailRequest, SendEmailResult>
 {
+    private readonly ErasureHasher _hasher = erasureHasher ?? new ErasureHasher();
     private readonly IDeliveryStore _delivery = delivery ?? new InMemoryDeliveryStore();
     private readonly EmailDeliveryOptions _policy = policy ?? new EmailDeliveryOptions();
 
@@ -74,6 +76,11 @@ public sealed class SendEmailActivity(
         if (string.IsNullOrWhiteSpace(address))
         {
             return await RecordAsync(key, input, EmailStatuses.Failed, "no e-mail address for the customer", cancellationToken);
+        }
+
+        if (await IsErasedAsync(input.DealerId, address, profile, cancellationToken))
+        {
+            return await RecordErasedAsync(key, input, profile, cancellationToken);
         }
 
         if (marketing && !consent)
@@ -141,6 +148,14 @@ public sealed class SendEmailActivity(
             return await ResolveEarlierAsync(key, claim.Send, input, cancellationToken);
         }
 
+        // The last look before the provider: an erase that ran while this activity was rendering (its work item was
+        // taken before the erase deleted it) has written the marker by now, so the erased address is not mailed.
+        if (await IsErasedAsync(input.DealerId, address, profile, cancellationToken))
+        {
+            await _delivery.UpdateSendAsync(key, SendStates.Failed, ErasedDetail, time.GetUtcNow(), cancellationToken);
+            return await RecordErasedAsync(key, input, profile, cancellationToken);
+        }
+
         try
         {
             await sender.SendAsync(new OutgoingEmail(key, input.JourneyId, input.DealerId, input.CustomerId, address, subject, body, input.Email, input.Category)
@@ -180,6 +195,23 @@ public sealed class SendEmailActivity(
         await _delivery.UpdateSendAsync(key, SendStates.Sent, null, time.GetUtcNow(), cancellationToken);
         return await RecordAsync(key, input, EmailStatuses.Sent, null, cancellationToken);
     }
+
+    private const string ErasedDetail = "suppressed: the customer's personal data was erased and no consent was given since";
+
+    /// <summary>
+    /// True when the dealer erased this address (GDPR) and the customer has not given consent again since: only a profile
+    /// stored at or after the erase with <c>consent.email: true</c> lifts it (then marketing and transactional e-mail go again).
+    /// </summary>
+    private async Task<bool> IsErasedAsync(string dealerId, string address, CustomerProfile? profile, CancellationToken cancellationToken)
+    {
+        var erasedAt = await _delivery.GetErasedAddressAsync(dealerId, _hasher.AddressHash(dealerId, address), cancellationToken);
+        return erasedAt is { } at && !(profile is { Consent.Email: true } && profile.UpdatedAt >= at);
+    }
+
+    /// <summary>The touchpoint of a send stopped by an erase; with the profile gone it names the customer by the pseudonym only.</summary>
+    private Task<SendEmailResult> RecordErasedAsync(string key, SendEmailRequest input, CustomerProfile? profile, CancellationToken cancellationToken) =>
+        RecordAsync(key, profile is null ? input with { CustomerId = _hasher.Pseudonym(input.DealerId, input.CustomerId) } : input,
+            EmailStatuses.Suppressed, ErasedDetail, cancellationToken);
 
     private async Task<SendEmailResult> ResolveEarlierAsync(string key, OutboundSend earlier, SendEmailRequest input, CancellationToken cancellationToken)
     {

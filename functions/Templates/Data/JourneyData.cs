@@ -139,6 +139,28 @@ public interface IJourneyDataStore : IAsyncDisposable
     Task<bool> AddMailAsync(MailboxMessage message, CancellationToken cancellationToken = default);
     /// <summary>Newest first; filtered by recipient and/or journey when given.</summary>
     Task<IReadOnlyList<MailboxMessage>> ListMailAsync(string? to, string? journeyId, int limit, CancellationToken cancellationToken = default);
+
+    // ---- erasure (GDPR right to erasure) ----------------------------------------------------------------
+
+    /// <summary>
+    /// Erases one customer of one dealer, atomically (one transaction, or restartable: every step may be redone): deletes the
+    /// profile (<paramref name="dealerId"/>, <paramref name="customerId"/>), the customer's sales tasks (open and completed:
+    /// titles and notes are free text), and the dealer's development-mailbox messages whose <see cref="MailboxMessage.CustomerId"/>
+    /// is the customer or whose recipient is <paramref name="email"/> (case-insensitive; when given); and anonymises the
+    /// customer's touchpoints: <see cref="Touchpoint.CustomerId"/> becomes <paramref name="pseudonym"/> and
+    /// <see cref="Touchpoint.Detail"/> null (they stay listed under their journey, for reporting). Other dealers' rows are never
+    /// touched. Idempotent: a second call finds nothing and returns <c>(false, 0, 0, 0)</c>.
+    /// </summary>
+    Task<CustomerErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string pseudonym, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts or replaces (by <see cref="ErasureRecord.Id"/>) an erasure audit record.</summary>
+    Task SaveErasureAsync(ErasureRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Erasure audit records, newest <see cref="ErasureRecord.RequestedAt"/> first (ties: newest saved first), at most
+    /// <paramref name="limit"/> (≥ 1); only the dealer's and/or only those of <paramref name="customerHash"/> when given.
+    /// </summary>
+    Task<IReadOnlyList<ErasureRecord>> ListErasuresAsync(string? dealerId, string? customerHash, int limit, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

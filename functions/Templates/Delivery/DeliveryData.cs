@@ -101,4 +101,23 @@ public interface IDeliveryStore
 
     /// <summary>Records a provider's event id once it is processed; false when it was recorded before (a webhook retry).</summary>
     Task<bool> TryRecordWebhookEventAsync(string provider, string eventId, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    // ---- erasure (GDPR right to erasure) ----------------------------------------------------------------
+
+    /// <summary>
+    /// Erases a customer's delivery data for one dealer, atomically (or restartably): records the erased-address marker
+    /// (<paramref name="dealerId"/>, <paramref name="addressHash"/>) with the time <paramref name="now"/>, or moves an existing
+    /// marker's time forward to <paramref name="now"/> (never back: the marker's time is the address's latest erase), deletes the dealer's ledger rows (<see cref="OutboundSend"/>) of <paramref name="customerId"/>, and deletes the
+    /// dealer's suppressions whose customer id is <paramref name="customerId"/> or whose address is <paramref name="email"/>
+    /// (case-insensitive): the marker replaces them, blocking all e-mail to the address. Write the marker first if the store
+    /// cannot do it in one transaction. <paramref name="addressHash"/> and <paramref name="email"/> are null when the customer
+    /// has no known address (only ledger and customer-id suppressions are deleted). Idempotent: a second call deletes nothing.
+    /// </summary>
+    Task<DeliveryErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string? addressHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>When the address with <paramref name="addressHash"/> was last erased for the dealer, or null when it never was.</summary>
+    Task<DateTimeOffset?> GetErasedAddressAsync(string dealerId, string addressHash, CancellationToken cancellationToken = default);
 }
+
+/// <summary>What <see cref="IDeliveryStore.EraseCustomerAsync"/> deleted.</summary>
+public sealed record DeliveryErasure(int Sends, int Suppressions);

@@ -10,6 +10,7 @@ public sealed class InMemoryDeliveryStore : IDeliveryStore
     private readonly Dictionary<string, OutboundSend> _sends = new(StringComparer.Ordinal);
     private readonly List<Suppression> _suppressions = [];
     private readonly HashSet<string> _events = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string DealerId, string Hash), DateTimeOffset> _erasedAddresses = [];
 
     public IReadOnlyList<OutboundSend> Sends
     {
@@ -131,6 +132,33 @@ public sealed class InMemoryDeliveryStore : IDeliveryStore
         lock (_gate)
         {
             return Task.FromResult(_events.Add(provider + "\n" + eventId));
+        }
+    }
+
+    public Task<DeliveryErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string? addressHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dealerId);
+        ArgumentNullException.ThrowIfNull(customerId);
+        var address = email?.ToLowerInvariant();
+        lock (_gate)
+        {
+            if (addressHash is not null)
+            {
+                _erasedAddresses[(dealerId, addressHash)] = _erasedAddresses.TryGetValue((dealerId, addressHash), out var earlier) && earlier > now ? earlier : now;
+            }
+
+            var sends = _sends.Values.Where(s => s.DealerId == dealerId && s.CustomerId == customerId).Select(s => s.Key).ToList();
+            sends.ForEach(key => _sends.Remove(key));
+            var suppressions = _suppressions.RemoveAll(s => s.DealerId == dealerId && (s.CustomerId == customerId || (address is not null && s.Email == address)));
+            return Task.FromResult(new DeliveryErasure(sends.Count, suppressions));
+        }
+    }
+
+    public Task<DateTimeOffset?> GetErasedAddressAsync(string dealerId, string addressHash, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<DateTimeOffset?>(_erasedAddresses.TryGetValue((dealerId, addressHash), out var at) ? at : null);
         }
     }
 }

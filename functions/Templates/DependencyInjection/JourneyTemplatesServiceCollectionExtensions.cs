@@ -40,6 +40,7 @@ public static class JourneyTemplatesServiceCollectionExtensions
         services.TryAddSingleton(new EmailDeliveryOptions());
         services.TryAddSingleton<ICrmTaskPusher, NoCrmTaskPusher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
+        services.TryAddSingleton(new ErasureHasher());
         services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>()));
         builder.AddOrchestration<JourneyInterpreter>(JourneyNames.Orchestration);
         builder.AddActivity<SendEmailActivity>(JourneyNames.SendEmailActivity);

@@ -50,6 +50,12 @@ public sealed class CrashAfterAcceptStore(IDeliveryStore inner) : IDeliveryStore
 
     public Task<bool> TryRecordWebhookEventAsync(string provider, string eventId, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         inner.TryRecordWebhookEventAsync(provider, eventId, now, cancellationToken);
+
+    public Task<DeliveryErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string? addressHash, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        inner.EraseCustomerAsync(dealerId, customerId, email, addressHash, now, cancellationToken);
+
+    public Task<DateTimeOffset?> GetErasedAddressAsync(string dealerId, string addressHash, CancellationToken cancellationToken = default) =>
+        inner.GetErasedAddressAsync(dealerId, addressHash, cancellationToken);
 }
 
 /// <summary>The send-e-mail activity wired to the SendGrid sender and a fake SendGrid, on a fake clock.</summary>

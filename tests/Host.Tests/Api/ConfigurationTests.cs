@@ -53,6 +53,8 @@ public sealed class ConfigurationTests
     [InlineData("Journeys:BusinessHours:TimeZone", "Atlantis/Capital", "Journeys__BusinessHours__TimeZone")]
     [InlineData("Journeys:BusinessHours:Opens", "nine", "Journeys__BusinessHours__Opens")]
     [InlineData("Journeys:Templates:Path", "/no/such/folder", "Journeys__Templates__Path")]
+    [InlineData("Journeys:Erasure:HashKey", "c2hvcnQ=", "Journeys__Erasure__HashKey")]
+    [InlineData("Journeys:Erasure:HashKey", "not base64!", "Journeys__Erasure__HashKey")]
     public void Resolve_InvalidSetting_IsRefusedNamingTheSetting(string key, string value, string named)
     {
         var settings = new Dictionary<string, string?> { [key] = value };

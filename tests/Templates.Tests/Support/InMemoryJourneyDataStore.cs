@@ -12,6 +12,7 @@ public sealed class InMemoryJourneyDataStore : IJourneyDataStore
     private readonly Dictionary<string, SalesTask> _tasks = [];
     private readonly List<Touchpoint> _touchpoints = [];
     private readonly List<MailboxMessage> _mail = [];
+    private readonly List<ErasureRecord> _erasures = [];
 
     public IReadOnlyList<Touchpoint> Touchpoints
     {
@@ -210,6 +211,60 @@ public sealed class InMemoryJourneyDataStore : IJourneyDataStore
         {
             return Task.FromResult<IReadOnlyList<MailboxMessage>>([.. _mail.Where(m => (to is null || m.To == to) && (journeyId is null || m.JourneyId == journeyId))
                 .Reverse().Take(limit)]);
+        }
+    }
+
+    public Task<CustomerErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string pseudonym, CancellationToken cancellationToken = default)
+    {
+        var address = email?.Trim().ToLowerInvariant();
+        lock (_gate)
+        {
+            var profile = _customers.Remove((dealerId, customerId));
+            var tasks = _tasks.Values.Where(t => t.DealerId == dealerId && t.CustomerId == customerId).Select(t => t.Id).ToList();
+            tasks.ForEach(id => _tasks.Remove(id));
+            var mail = _mail.RemoveAll(m => m.DealerId == dealerId && (m.CustomerId == customerId || (address is not null && m.To.Equals(address, StringComparison.OrdinalIgnoreCase))));
+            var touchpoints = 0;
+            for (var i = 0; i < _touchpoints.Count; i++)
+            {
+                if (_touchpoints[i].DealerId == dealerId && _touchpoints[i].CustomerId == customerId)
+                {
+                    _touchpoints[i] = _touchpoints[i] with { CustomerId = pseudonym, Detail = null };
+                    touchpoints++;
+                }
+            }
+
+            return Task.FromResult(new CustomerErasure(profile, tasks.Count, touchpoints, mail));
+        }
+    }
+
+    public Task SaveErasureAsync(ErasureRecord record, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var index = _erasures.FindIndex(e => e.Id == record.Id);
+            if (index >= 0)
+            {
+                _erasures[index] = record;
+            }
+            else
+            {
+                _erasures.Add(record);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<ErasureRecord>> ListErasuresAsync(string? dealerId, string? customerHash, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<ErasureRecord> found = [.. _erasures
+                .Select((e, i) => (e, i))
+                .Where(x => (dealerId is null || x.e.DealerId == dealerId) && (customerHash is null || x.e.CustomerHash == customerHash))
+                .OrderByDescending(x => x.e.RequestedAt).ThenByDescending(x => x.i)
+                .Take(limit).Select(x => x.e)];
+            return Task.FromResult(found);
         }
     }
 }
