@@ -54,15 +54,13 @@ var baseSettings = [
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
   { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
-  // JourneyOrchestrator: the runtime store on Azure Tables + Queues + Blobs through the same identity.
+  // JourneyOrchestrator: the runtime store and the product data (templates, customers, tasks, touchpoints, delivery
+  // ledger) on Azure Tables + Queues + Blobs through the same identity, shared by every instance.
   { name: 'Journeys__Storage__Provider', value: 'AzureStorage' }
   { name: 'Journeys__Storage__AzureStorage__AccountName', value: storageAccountName }
   { name: 'Journeys__Storage__AzureStorage__ManagedIdentityClientId', value: identityClientId }
   { name: 'Journeys__Storage__AzureStorage__NamePrefix', value: namePrefix }
   { name: 'Journeys__Storage__AzureStorage__PartitionCount', value: string(length(controlQueueNames)) }
-  // The product data (templates, customers, tasks, delivery ledger) is still SQLite: a writable local folder per instance
-  // until its Azure Tables stores land (docs/azure-deployment.md, "Limits").
-  { name: 'Journeys__Storage__Sqlite__Path', value: '/tmp/journeys' }
   { name: 'Journeys__ApiKeys__0__Key', value: secret.adminApiKey }
   { name: 'Journeys__ApiKeys__0__Role', value: 'admin' }
   { name: 'Journeys__Email__Provider', value: emailProvider }
