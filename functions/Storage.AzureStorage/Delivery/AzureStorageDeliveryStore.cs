@@ -47,6 +47,7 @@ public sealed partial class AzureStorageDeliveryStore : IDeliveryStore, IDeadLet
     }
 
     internal TableClient SendsTable => _sends;
+    internal DataTables Data => _data;
 
     /// <summary>Creates the tables and the container when missing. Idempotent; every other call does it first when needed.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
