@@ -124,6 +124,19 @@ public abstract partial class JourneyDataStoreConformanceTests
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ListErasuresAsync(null, null, 0));
     }
 
+    [Fact]
+    public async Task SaveErasureAsync_ManyAtOnce_EachListedOnceWithItsLastState()
+    {
+        var ids = Enumerable.Range(0, 12).Select(i => $"e-{i:D2}").ToList();
+
+        await Task.WhenAll(ids.Select(id => Store.SaveErasureAsync(ErasureRecordAt(id, "d-1", "h-" + id, T0))));
+        await Task.WhenAll(ids.Select(id => Store.SaveErasureAsync(ErasureRecordAt(id, "d-1", "h-" + id, T0) with { State = ErasureStates.Completed })));
+
+        var listed = await Store.ListErasuresAsync("d-1", null, 100);
+        Assert.Equal(ids, listed.Select(e => e.Id).Order(StringComparer.Ordinal));
+        Assert.All(listed, e => Assert.Equal(ErasureStates.Completed, e.State));
+    }
+
     // ---- builders ------------------------------------------------------------------------------
 
     protected static CustomerProfile ErasableProfile(string dealer, string customer) => new()
