@@ -16,7 +16,9 @@ namespace JourneyOrchestrator.Storage.AzureStorage.Data;
 /// <para><b>Tables</b> (under the prefix): <c>Templates</c> (PartitionKey = template id, RowKey = <c>v{int.MaxValue - version}</c>,
 /// so the latest version is the partition's first row), <c>Customers</c> (dealer / customer), <c>Tasks</c> (the task in
 /// <c>d-{dealer}</c> / id, and an immutable id-to-dealer row <c>i-{id}</c>), <c>Touchpoints</c> (journey / id) and <c>Mailbox</c>
-/// (the message in <c>i-{id}</c>, copies newest first in <c>a</c>, <c>j-{journey}</c> and <c>t-{to}</c> under a shared counter).</para>
+/// (the message in <c>i-{id}</c>, copies newest first in <c>a</c>, <c>j-{journey}</c> and <c>t-{to}</c> under a shared counter) and
+/// <c>Erasures</c> (audit records in <c>r</c>; blob journals of unfinished erasures).</para>
+/// <para><b>Erasure</b> is restartable steps, not one transaction, with the profile deleted last: see <see cref="EraseCustomerAsync"/>.</para>
 /// <para><b>Concurrency across processes.</b> Publishing inserts <c>latest + 1</c> insert-only and, when another process took that
 /// number, reads again and takes the next: versions are consecutive, never shared, never lost. Creating a task, touchpoint or
 /// mail is an insert-only write of its id (the second gets false); completing a task replaces it by ETag (the first completion
@@ -34,6 +36,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
     private readonly TableClient _tasks;
     private readonly TableClient _touchpoints;
     private readonly TableClient _mailbox;
+    private readonly TableClient _erasures;
     private readonly OperationTracker _operations = new();
     private readonly SemaphoreSlim _initializeGate = new(1, 1);
     private volatile bool _initialized;
@@ -47,11 +50,15 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
         _tasks = _data.Table("Tasks");
         _touchpoints = _data.Table("Touchpoints");
         _mailbox = _data.Table("Mailbox");
+        _erasures = _data.Table("Erasures");
     }
 
     internal TableClient TemplatesTable => _templates;
     internal TableClient MailboxTable => _mailbox;
     internal TableClient TasksTable => _tasks;
+    internal TableClient CustomersTable => _customers;
+    internal TableClient TouchpointsTable => _touchpoints;
+    internal TableClient ErasuresTable => _erasures;
     internal DataTables Data => _data;
 
     /// <summary>Creates the tables and the container when missing. Idempotent.</summary>
@@ -63,7 +70,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
         {
             if (!_initialized)
             {
-                await _data.CreateAsync([_templates, _customers, _tasks, _touchpoints, _mailbox], cancellationToken).ConfigureAwait(false);
+                await _data.CreateAsync([_templates, _customers, _tasks, _touchpoints, _mailbox, _erasures], cancellationToken).ConfigureAwait(false);
                 _initialized = true;
             }
         }

@@ -170,6 +170,53 @@ internal sealed partial class DataTables
         }
     }
 
+    // ---- erasure: rows deleted, then the blobs they named ---------------------------------------
+
+    /// <summary>
+    /// Records <paramref name="blobs"/> in the journal partition <paramref name="partition"/> of <paramref name="table"/> (one
+    /// row per blob, upserted: recording twice changes nothing), before the rows that name them are deleted or replaced. So a
+    /// crash after those rows are gone still leaves the blobs' names where <see cref="DeleteJournaledBlobsAsync"/> finds them,
+    /// and a row never names a blob that was already deleted.
+    /// </summary>
+    public static async Task JournalBlobsAsync(TableClient table, string partition, IEnumerable<string> blobs, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in blobs.Distinct(StringComparer.Ordinal).Chunk(100))
+        {
+            await table.SubmitTransactionAsync(
+                chunk.Select(name => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(partition, Key(name)) { ["Blob"] = name })),
+                cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Deletes every blob recorded in the journal partition, then the journal's rows. Not best effort: a failure throws and
+    /// leaves the journal, so the next call deletes what is left (deleting a blob that is gone already succeeds).
+    /// </summary>
+    public async Task DeleteJournaledBlobsAsync(TableClient table, string partition, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(table, $"PartitionKey eq '{Escape(partition)}'", cancellationToken).ConfigureAwait(false);
+        foreach (var row in rows)
+        {
+            await Container.GetBlobClient(row.GetString("Blob")).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var row in rows)
+        {
+            await DeleteAsync(table, row, ifMatch: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a row: unconditionally (<paramref name="ifMatch"/> false) or only if unchanged since it was read. True when
+    /// this call deleted it, false when it was gone already.
+    /// </summary>
+    /// <exception cref="RequestFailedException">412: <paramref name="ifMatch"/> and the row changed since it was read.</exception>
+    public static async Task<bool> DeleteAsync(TableClient table, TableEntity row, bool ifMatch, CancellationToken cancellationToken)
+    {
+        var response = await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, ifMatch ? row.ETag : ETag.All, cancellationToken).ConfigureAwait(false);
+        return response.Status != 404;
+    }
+
     // ---- writes --------------------------------------------------------------------------------
 
     /// <summary>Inserts the row; false (its new blobs deleted) when a row with its keys exists.</summary>

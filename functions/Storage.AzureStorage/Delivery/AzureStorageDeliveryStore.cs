@@ -18,6 +18,8 @@ namespace JourneyOrchestrator.Storage.AzureStorage.Delivery;
 /// <c>k-{key}</c>, written before the send, names the send's partition for the calls that only know the key.</para>
 /// <para><b>Suppressions</b> are in the dealer's partition twice, by customer (<c>c|…</c>) and by lower-case address
 /// (<c>e|…</c>), inserted together in one entity-group transaction; webhook event ids are insert-only rows.</para>
+/// <para><b>Erasure</b> writes the erased-address marker (<c>x|{hash}</c> in the dealer's suppression partition) first, then deletes
+/// the ledger rows and suppressions in steps a second call redoes (see <see cref="EraseCustomerAsync"/>).</para>
 /// <para>Created on first use (or by <see cref="InitializeAsync"/>), as the SQLite delivery store is: the host never calls it.</para>
 /// </remarks>
 public sealed partial class AzureStorageDeliveryStore : IDeliveryStore, IDeadLetterStore, IAsyncDisposable
@@ -47,6 +49,7 @@ public sealed partial class AzureStorageDeliveryStore : IDeliveryStore, IDeadLet
     }
 
     internal TableClient SendsTable => _sends;
+    internal DataTables Data => _data;
 
     /// <summary>Creates the tables and the container when missing. Idempotent; every other call does it first when needed.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)

@@ -9,7 +9,7 @@ namespace JourneyOrchestrator.Storage.Conformance.Data;
 /// dealer-keyed customers, complete-once tasks, ordered touchpoints and mail, large records, keys with any characters.
 /// A provider's test project subclasses it and returns a fresh, empty, not yet initialized store from <see cref="CreateStoreAsync"/>.
 /// </summary>
-public abstract class JourneyDataStoreConformanceTests : IAsyncLifetime
+public abstract partial class JourneyDataStoreConformanceTests : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
 

@@ -7,7 +7,7 @@ namespace JourneyOrchestrator.Storage.Conformance.Delivery;
 /// sent times per customer and category, case-insensitive suppressions per dealer, webhook event ids recorded once.
 /// A provider's test project subclasses it and returns a fresh, empty store from <see cref="CreateStoreAsync"/>.
 /// </summary>
-public abstract class DeliveryStoreConformanceTests : IAsyncLifetime
+public abstract partial class DeliveryStoreConformanceTests : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
 
