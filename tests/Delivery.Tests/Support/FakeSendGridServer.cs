@@ -34,6 +34,12 @@ public sealed class FakeSendGridServer : IAsyncDisposable
 
     public IReadOnlyList<ReceivedMail> Received => [.. _received];
 
+    /// <summary>
+    /// How long the fake holds each answer after it has recorded the request (zero: answers at once). A slow SendGrid keeps
+    /// the sender mid-call, so a test can kill a process between "SendGrid got it" and "the ledger says sent".
+    /// </summary>
+    public TimeSpan AnswerDelay { get; set; }
+
     public static async Task<FakeSendGridServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -73,6 +79,11 @@ public sealed class FakeSendGridServer : IAsyncDisposable
 
         Check(body, problems);
         _received.Enqueue(new ReceivedMail(authorization, body, problems));
+        if (AnswerDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(AnswerDelay, http.RequestAborted);
+        }
+
         if (problems.Count > 0)
         {
             return Results.Json(new { errors = problems.Select(p => new { message = p, field = (string?)null, help = (string?)null }) }, statusCode: 400);
