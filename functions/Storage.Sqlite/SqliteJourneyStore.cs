@@ -241,12 +241,26 @@ public sealed class SqliteJourneyStore : IJourneyStore
 
         return WriteAsync(session =>
         {
-            if (ReadStatus(session, row.InstanceId) is not { } status)
+            // One statement reads the status and whether the deduplication id was seen (the enqueue path of every event).
+            InstanceStatus status;
+            bool seen;
+            using (var reader = session.Command(
+                """
+                SELECT status, $dedup IS NOT NULL AND EXISTS (SELECT 1 FROM seen_event_ids WHERE instance_id = $id AND dedup_id = $dedup)
+                FROM instances WHERE instance_id = $id
+                """)
+                .Bind("$id", row.InstanceId).Bind("$dedup", row.DeduplicationId).ExecuteReader())
             {
-                return EnqueueResult.InstanceNotFound;
+                if (!reader.Read())
+                {
+                    return EnqueueResult.InstanceNotFound;
+                }
+
+                status = ParseStatus(reader.GetString(0));
+                seen = reader.GetInt64(1) != 0;
             }
 
-            if (row.DeduplicationId is not null && IsSeen(session, row.InstanceId, row.DeduplicationId))
+            if (seen)
             {
                 return EnqueueResult.Duplicate;
             }
@@ -1016,10 +1030,6 @@ public sealed class SqliteJourneyStore : IJourneyStore
             : null;
 
     private static InstanceStatus ParseStatus(string status) => Enum.Parse<InstanceStatus>(status);
-
-    private static bool IsSeen(SqliteSession session, string instanceId, string deduplicationId) =>
-        session.Command("SELECT 1 FROM seen_event_ids WHERE instance_id = $id AND dedup_id = $dedup")
-            .Bind("$id", instanceId).Bind("$dedup", deduplicationId).ExecuteScalar() is not null;
 
     private static void InsertInstance(SqliteSession session, InstanceRow row) =>
         session.Command(

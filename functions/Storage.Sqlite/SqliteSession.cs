@@ -15,7 +15,14 @@ internal sealed class SqliteSession : IDisposable
 
     public SqliteConnection Connection { get; }
 
-    /// <summary>A cached command for constant SQL, its parameters cleared. Do not dispose it.</summary>
+    /// <summary>
+    /// A cached command for constant SQL, its parameters unset. Do not dispose it.
+    /// </summary>
+    /// <remarks>
+    /// The parameter objects are kept from call to call (only their values are reset to unset), so <see cref="SqliteCommandExtensions.Bind"/>
+    /// sets a value instead of allocating a parameter: this is on the writer thread's path for every statement. A parameter
+    /// the caller does not bind again stays unset, and executing the command then throws, as it would with a fresh command.
+    /// </remarks>
     [SuppressMessage("Security", "CA2100:Review SQL queries for security vulnerabilities", Justification = "Callers pass constant SQL; values are always bound as parameters.")]
     public SqliteCommand Command(string sql)
     {
@@ -26,7 +33,12 @@ internal sealed class SqliteSession : IDisposable
             _commands.Add(sql, command);
         }
 
-        command.Parameters.Clear();
+        var parameters = command.Parameters;
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            parameters[i].Value = null;
+        }
+
         return command;
     }
 
@@ -55,10 +67,23 @@ internal sealed class SqliteSession : IDisposable
 
 internal static class SqliteCommandExtensions
 {
-    /// <summary>Binds a parameter (null becomes SQL NULL) and returns the command for chaining.</summary>
+    /// <summary>
+    /// Binds a parameter (null becomes SQL NULL) and returns the command for chaining. Sets the value of the command's
+    /// parameter of that name when it has one (a cached command's), otherwise adds it.
+    /// </summary>
     public static SqliteCommand Bind(this SqliteCommand command, string name, object? value)
     {
-        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        var parameters = command.Parameters;
+        var index = parameters.IndexOf(name);
+        if (index >= 0)
+        {
+            parameters[index].Value = value ?? DBNull.Value;
+        }
+        else
+        {
+            parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
         return command;
     }
 
