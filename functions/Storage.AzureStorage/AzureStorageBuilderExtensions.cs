@@ -11,13 +11,20 @@ public static class AzureStorageBuilderExtensions
     /// and <see cref="AzureStorageOptions.NamePrefix"/>. The options are validated here, before the host starts.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public static JourneyOrchestratorBuilder UseAzureStorage(this JourneyOrchestratorBuilder builder, Action<AzureStorageOptions> configure)
+    public static JourneyOrchestratorBuilder UseAzureStorage(this JourneyOrchestratorBuilder builder, AzureStorageOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return builder.UseStore(sp => new AzureStorageJourneyStore(options, sp.GetService<ILoggerFactory>()?.CreateLogger<AzureStorageJourneyStore>()));
+    }
+
+    /// <inheritdoc cref="UseAzureStorage(JourneyOrchestratorBuilder, AzureStorageOptions)"/>
+    public static JourneyOrchestratorBuilder UseAzureStorage(this JourneyOrchestratorBuilder builder, Action<AzureStorageOptions> configure)
+    {
         ArgumentNullException.ThrowIfNull(configure);
         var options = new AzureStorageOptions();
         configure(options);
-        options.Validate();
-        return builder.UseStore(sp => new AzureStorageJourneyStore(options, sp.GetService<ILoggerFactory>()?.CreateLogger<AzureStorageJourneyStore>()));
+        return builder.UseAzureStorage(options);
     }
 }

@@ -19,7 +19,7 @@ public static class JourneyStorageExtensions
         ArgumentNullException.ThrowIfNull(settings);
         return settings.Storage switch
         {
-            StorageProvider.AzureStorage => builder.UseAzureStorage(options => CopyTo(settings.AzureStorage!, options)),
+            StorageProvider.AzureStorage => builder.UseAzureStorage(settings.AzureStorage!),
             _ => builder.UseSqliteStorage(options => options.Path = settings.RuntimeDatabasePath),
         };
     }
@@ -48,26 +48,5 @@ public static class JourneyStorageExtensions
         }
 
         return services;
-    }
-
-    private static void CopyTo(AzureStorageOptions from, AzureStorageOptions to)
-    {
-        to.ConnectionString = from.ConnectionString;
-        to.AccountName = from.AccountName;
-        to.TableServiceUri = from.TableServiceUri;
-        to.QueueServiceUri = from.QueueServiceUri;
-        to.BlobServiceUri = from.BlobServiceUri;
-        to.Credential = from.Credential;
-        to.ManagedIdentityClientId = from.ManagedIdentityClientId;
-        to.NamePrefix = from.NamePrefix;
-        to.PartitionCount = from.PartitionCount;
-        to.MinPollingInterval = from.MinPollingInterval;
-        to.MaxPollingInterval = from.MaxPollingInterval;
-        to.SchedulePollInterval = from.SchedulePollInterval;
-        to.SweepInterval = from.SweepInterval;
-        to.DoorbellLease = from.DoorbellLease;
-        to.MaxMessagesPerWorkItem = from.MaxMessagesPerWorkItem;
-        to.InlinePayloadLimit = from.InlinePayloadLimit;
-        to.PacingClock = from.PacingClock;
     }
 }
