@@ -143,6 +143,29 @@ public sealed class JourneyClient(IJourneyStore store, JourneyRegistry registry,
         return store.QueryInstancesAsync(query, cancellationToken);
     }
 
+    /// <summary>
+    /// Every instance matching a filter: reads page after page (of <see cref="InstanceQuery.PageSize"/>, from
+    /// <see cref="InstanceQuery.ContinuationToken"/>) until the store says there is no more. For bounded sets only
+    /// (one customer's journeys); a dashboard pages with <see cref="QueryAsync"/>.
+    /// </summary>
+    public async Task<List<InstanceRecord>> QueryAllAsync(InstanceQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var all = new List<InstanceRecord>();
+        var page = query;
+        while (true)
+        {
+            var result = await QueryAsync(page, cancellationToken);
+            all.AddRange(result.Instances);
+            if (result.ContinuationToken is null)
+            {
+                return all;
+            }
+
+            page = page with { ContinuationToken = result.ContinuationToken };
+        }
+    }
+
     /// <summary>Deletes a finished instance and everything it stored.</summary>
     public Task<PurgeResult> PurgeAsync(string instanceId, CancellationToken cancellationToken = default)
     {

@@ -140,24 +140,12 @@ public sealed partial class CustomerErasureService(
         }
     }
 
-    private async Task<List<InstanceRecord>> TaggedInstancesAsync(string dealerId, string customerId, CancellationToken cancellationToken)
-    {
-        var all = new List<InstanceRecord>();
-        string? token = null;
-        do
+    private Task<List<InstanceRecord>> TaggedInstancesAsync(string dealerId, string customerId, CancellationToken cancellationToken) =>
+        client.QueryAllAsync(new InstanceQuery
         {
-            var page = await client.QueryAsync(new InstanceQuery
-            {
-                Tags = new Dictionary<string, string> { [JourneyNames.DealerTag] = dealerId, [JourneyNames.CustomerTag] = customerId },
-                PageSize = 1000,
-                ContinuationToken = token,
-            }, cancellationToken);
-            all.AddRange(page.Instances);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return all;
-    }
+            Tags = new Dictionary<string, string> { [JourneyNames.DealerTag] = dealerId, [JourneyNames.CustomerTag] = customerId },
+            PageSize = 1000,
+        }, cancellationToken);
 
     private static partial class Log
     {

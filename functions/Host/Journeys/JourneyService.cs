@@ -462,26 +462,8 @@ public sealed partial class JourneyService(
         TagOf(existing, JourneyNames.CustomerTag) == input.CustomerId &&
         TagOf(existing, JourneyNames.TemplateTag) == input.TemplateId;
 
-    private async Task<List<InstanceRecord>> QueryAllAsync(Dictionary<string, string> tags, InstanceStatus[] statuses, CancellationToken cancellationToken)
-    {
-        var all = new List<InstanceRecord>();
-        string? token = null;
-        do
-        {
-            var page = await client.QueryAsync(new InstanceQuery
-            {
-                Name = JourneyNames.Orchestration,
-                Statuses = statuses,
-                Tags = tags,
-                PageSize = 1000,
-                ContinuationToken = token,
-            }, cancellationToken);
-            all.AddRange(page.Instances);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return all;
-    }
+    private Task<List<InstanceRecord>> QueryAllAsync(Dictionary<string, string> tags, InstanceStatus[] statuses, CancellationToken cancellationToken) =>
+        client.QueryAllAsync(new InstanceQuery { Name = JourneyNames.Orchestration, Statuses = statuses, Tags = tags, PageSize = 1000 }, cancellationToken);
 
     public static JourneySummary Summary(InstanceRecord instance)
     {
