@@ -53,14 +53,7 @@ internal static class EventsAzuriteScenario
             var store = host.Store;
 
             // ---- set-up (not timed): every instance started and parked in its wait ----
-            Report.Progress($"events-azurite: starting {instances} instances");
-            var setup = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(
-                Enumerable.Range(0, instances),
-                new ParallelOptions { MaxDegreeOfParallelism = concurrency },
-                async (i, ct) => await host.Client.StartAsync(Orchestrations.PingLoop, 1_000_000, new() { InstanceId = InstanceId(i) }, ct));
-            await EventsScenario.WaitAsync(() => store.Started >= instances, TimeSpan.FromMinutes(10), "instances to reach their wait");
-            Report.Progress($"events-azurite: {instances} instances waiting after {setup.Elapsed.TotalSeconds:0.0} s ({instances / setup.Elapsed.TotalSeconds:0}/s started and parked)");
+            await EventsScenario.StartParkedAsync(host, "events-azurite", instances, concurrency, TimeSpan.FromMinutes(10));
 
             // Warm-up (not timed): one event to each instance, so the raise and apply paths are jitted before timing.
             var warmUp = await RaiseAllAsync(host, counter, azurite, instances, instances, concurrency, store.EventsApplied);

@@ -30,14 +30,7 @@ internal static class EventsScenario
             var store = host.Store;
 
             // ---- set-up (not timed): every instance started and parked in its wait ----
-            Report.Progress($"events: starting {instances} instances");
-            var setup = Stopwatch.StartNew();
-            await Parallel.ForEachAsync(
-                Enumerable.Range(0, instances),
-                new ParallelOptions { MaxDegreeOfParallelism = concurrency },
-                async (i, ct) => await host.Client.StartAsync(Orchestrations.PingLoop, 1_000_000, new() { InstanceId = InstanceId(i) }, ct));
-            await WaitAsync(() => store.Started >= instances, TimeSpan.FromMinutes(5), "instances to reach their wait");
-            Report.Progress($"events: {instances} instances waiting after {setup.Elapsed.TotalSeconds:0.0} s ({instances / setup.Elapsed.TotalSeconds:0}/s started and parked)");
+            await StartParkedAsync(host, "events", instances, concurrency, TimeSpan.FromMinutes(5));
 
             // Warm-up (not timed): one event to each instance, so the raise and apply paths are jitted before timing.
             var warmUp = await RaiseAllAsync(host, instances, instances, concurrency, 0);
@@ -162,7 +155,24 @@ internal static class EventsScenario
     /// <summary>The store's writer thread, as Linux truncates its name ("JourneyOrchestrator SQLite writer").</summary>
     internal const string WriterThread = "JourneyOrchestr";
 
-    private static string InstanceId(int i) => $"ev-{i:D6}";
+    internal static string InstanceId(int i) => $"ev-{i:D6}";
+
+    /// <summary>
+    /// Set-up of both events scenarios (not timed): starts <paramref name="instances"/> <c>ping-loop</c> instances
+    /// (<see cref="InstanceId"/>), <paramref name="concurrency"/> calls in flight, and waits until every first episode is
+    /// committed, i.e. every instance is parked in its wait.
+    /// </summary>
+    internal static async Task StartParkedAsync(BenchHost host, string scenario, int instances, int concurrency, TimeSpan timeout)
+    {
+        Report.Progress($"{scenario}: starting {instances} instances");
+        var setup = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, instances),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency },
+            async (i, ct) => await host.Client.StartAsync(Orchestrations.PingLoop, 1_000_000, new() { InstanceId = InstanceId(i) }, ct));
+        await WaitAsync(() => host.Store.Started >= instances, timeout, "instances to reach their wait");
+        Report.Progress($"{scenario}: {instances} instances waiting after {setup.Elapsed.TotalSeconds:0.0} s ({instances / setup.Elapsed.TotalSeconds:0}/s started and parked)");
+    }
 
     internal static async Task WaitAsync(Func<bool> done, TimeSpan timeout, string what)
     {
