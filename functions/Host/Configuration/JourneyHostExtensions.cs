@@ -99,6 +99,7 @@ public static class JourneyHostExtensions
 
         services.AddSingleton<ManualClockDriver>();
         services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
+        services.AddSingleton(new JourneyIds(settings.ErasureHashKey)); // keyed with the erasure hash key (one secret), under its own label
         services.AddSingleton<JourneyService>();
         services.AddSingleton<InvocationDrain>();
         services.AddSingleton<FunctionInvocations>();

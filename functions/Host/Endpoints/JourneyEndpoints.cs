@@ -17,7 +17,7 @@ public static class JourneyEndpoints
         group.MapPost("/", StartAsync)
             .WithName("StartJourney")
             .WithSummary("Start a journey")
-            .WithDescription("Starts a journey of a published template (the latest version unless templateVersion is given) for a customer, whose profile is created or updated first. 202 with the journey id and its status URI. With instanceId a retry answers 202 again with the same id.")
+            .WithDescription("Starts a journey of a published template (the latest version unless templateVersion is given) for a customer, whose profile is created or updated first. 202 with the journey id and its status URI. With journeyKey the start is idempotent: one journey per dealer, customer, template and journey key (a retry, or a later start with the same key, answers 202 with the same id). instanceId (a chosen journey id) is for admin keys only (422 for a dealer key) and may not begin with 'j-'.")
             .Accepts<StartJourneyRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -31,7 +31,7 @@ public static class JourneyEndpoints
         group.MapGet("/{id}", GetAsync)
             .WithName("GetJourney")
             .WithSummary("Get a journey's status")
-            .WithDescription("Status, template id and version, phase, current step, events waited for, next timer due, goals reached, touchpoints so far and the interpreter's custom status; with history=true also the current execution's history events.")
+            .WithDescription("Status, template id and version, phase, current step, events waited for, next timer due, goals reached, touchpoints so far and the interpreter's custom status; with history=true also the current execution's history events. A journey of another dealer answers 404 exactly like an unknown id, on this and every other journey route.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{id}/touchpoints", TouchpointsAsync)

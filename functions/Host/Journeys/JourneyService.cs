@@ -16,12 +16,21 @@ namespace JourneyOrchestrator.Host.Journeys;
 /// customer's event out to their journeys (and start the templates it enters), raise, query and manage journeys. Every
 /// input is checked before this is called or here, before anything is stored.
 /// </summary>
+/// <remarks>
+/// <b>Identity.</b> An id is never proof of ownership: every route that names a journey loads it and answers a journey of
+/// another dealer exactly like one that does not exist (404, same body). Dealer keys never choose journey ids; ids of
+/// journeys started by entry events (or with a journey key) are keyed hashes (<see cref="JourneyIds"/>), and an entry event
+/// never joins a journey whose dealer, customer, template or journey key differ from its own, whatever holds the id.
+/// </remarks>
 public sealed partial class JourneyService(
     JourneyClient client,
     IJourneyDataStore data,
+    JourneyIds ids,
     TimeProvider time,
     ILogger<JourneyService> logger)
 {
+    private const int StartAttempts = 4;
+
     private static readonly InstanceStatus[] Unfinished = [InstanceStatus.Pending, InstanceStatus.Running, InstanceStatus.Suspended];
 
     public static string StatusUri(string id) => "/api/journeys/" + Uri.EscapeDataString(id);
@@ -53,6 +62,22 @@ public sealed partial class JourneyService(
         CustomerProfiles.Check(request.Customer, "$.customer", errors, routeCustomerId: null, request.DealerId);
         errors.ThrowIfAny();
         caller.EnsureAccess(request.DealerId, "journeys");
+        if (request.InstanceId is { } chosen)
+        {
+            if (!caller.IsAdmin)
+            {
+                throw ApiProblemException.Unprocessable("Journey ids are not chosen by dealers",
+                    "A dealer key may not choose a journey id. Leave instanceId out; send journeyKey to make the start idempotent (one journey per dealer, customer, template and journey key).",
+                    [new FieldError("$.instanceId", "Not allowed for a dealer key: leave it out and use journeyKey.")]);
+            }
+
+            if (JourneyIds.IsReserved(chosen))
+            {
+                throw ApiProblemException.Unprocessable("Reserved journey id",
+                    $"Journey ids beginning with '{JourneyIds.ReservedPrefix}' are reserved for journeys started by entry events or with a journeyKey.",
+                    [new FieldError("$.instanceId", $"Must not begin with '{JourneyIds.ReservedPrefix}'.")]);
+            }
+        }
 
         var template = await data.GetTemplateAsync(request.Template!, request.TemplateVersion, cancellationToken)
             ?? throw ApiProblemException.Unprocessable("Unknown template",
@@ -71,6 +96,12 @@ public sealed partial class JourneyService(
             Customer = Snapshot(profile),
             Data = request.Data?.DeepClone().AsObject() ?? [],
         };
+        if (request.InstanceId is null && request.JourneyKey is not null)
+        {
+            var keyed = await StartKeyedAsync(input, cancellationToken);
+            return new JourneyAccepted(keyed, StatusUri(keyed));
+        }
+
         var id = request.InstanceId ?? Guid.NewGuid().ToString("N");
         try
         {
@@ -79,6 +110,7 @@ public sealed partial class JourneyService(
         }
         catch (InstanceAlreadyExistsException)
         {
+            // Only an admin chooses ids, and an admin may see every journey: naming the conflict reveals nothing.
             var existing = await client.GetStatusAsync(id, cancellationToken: cancellationToken);
             if (existing is null || !SameJourney(existing.Instance, input))
             {
@@ -87,6 +119,42 @@ public sealed partial class JourneyService(
         }
 
         return new JourneyAccepted(id, StatusUri(id));
+    }
+
+    /// <summary>
+    /// A start with a journey key and no chosen id: the id an entry event of the same dealer, customer, template and key
+    /// gets, so a retry (or an entry event) finds the same journey; once it exists, whatever its status, it is the answer.
+    /// </summary>
+    private async Task<string> StartKeyedAsync(JourneyInput input, CancellationToken cancellationToken)
+    {
+        var id = ids.ForEntry(input.DealerId, input.CustomerId, input.TemplateId, input.JourneyKey);
+        for (var attempt = 0; attempt < StartAttempts; attempt++)
+        {
+            try
+            {
+                await client.StartAsync(JourneyNames.Orchestration, input, Options(id, input), cancellationToken);
+                Log.Started(logger, id, input.TemplateId, input.TemplateVersion, input.DealerId);
+                return id;
+            }
+            catch (InstanceAlreadyExistsException)
+            {
+                var existing = (await client.GetStatusAsync(id, cancellationToken: cancellationToken))?.Instance;
+                if (existing is null)
+                {
+                    continue; // purged in between: try again
+                }
+
+                if (SameOwner(existing, input))
+                {
+                    return id; // started before (a retry, or an entry event of the same key)
+                }
+
+                Log.IdHeldByAnother(logger, id, input.TemplateId, input.DealerId);
+                id = ids.Detour(id, "start");
+            }
+        }
+
+        throw new InvalidOperationException($"No journey id for template '{input.TemplateId}' of dealer '{input.DealerId}' was free after {StartAttempts} attempts.");
     }
 
     // ---- customer events ---------------------------------------------------------------------
@@ -134,7 +202,7 @@ public sealed partial class JourneyService(
 
         var reached = new List<ReachedJourney>();
         var unfinished = await QueryAllAsync(new Dictionary<string, string> { [JourneyNames.DealerTag] = dealerId, [JourneyNames.CustomerTag] = customerId }, Unfinished, cancellationToken);
-        foreach (var journey in unfinished.Where(j => request.JourneyKey is null || KeyOf(j) == request.JourneyKey))
+        foreach (var journey in unfinished.Where(j => request.JourneyKey is null || HasKey(j, request.JourneyKey)))
         {
             if (TriggerEventId(journey) == eventId)
             {
@@ -152,7 +220,7 @@ public sealed partial class JourneyService(
         foreach (var template in await data.ListTemplatesAsync(cancellationToken))
         {
             if (!template.EntryEvents.Contains(name, StringComparer.OrdinalIgnoreCase) ||
-                unfinished.Any(j => TagOf(j, JourneyNames.TemplateTag) == template.Id && KeyOf(j) == request.JourneyKey))
+                unfinished.Any(j => TagOf(j, JourneyNames.TemplateTag) == template.Id && HasKey(j, request.JourneyKey)))
             {
                 continue;
             }
@@ -189,8 +257,9 @@ public sealed partial class JourneyService(
             },
         };
 
-        var id = JourneyIds.ForEntry(profile.DealerId, profile.Id, template.Id, request.JourneyKey);
-        for (var attempt = 0; attempt < 2; attempt++)
+        var entryId = ids.ForEntry(profile.DealerId, profile.Id, template.Id, request.JourneyKey);
+        var id = entryId;
+        for (var attempt = 0; attempt < StartAttempts; attempt++)
         {
             try
             {
@@ -204,6 +273,15 @@ public sealed partial class JourneyService(
                 if (existing is null)
                 {
                     continue; // purged in between: try again
+                }
+
+                if (!SameOwner(existing, input))
+                {
+                    // Not this customer's journey of this template and key (the API never lets anyone create one at a
+                    // derived id, but whatever holds it): never raise into it, start elsewhere.
+                    Log.IdHeldByAnother(logger, id, input.TemplateId, input.DealerId);
+                    id = ids.Detour(id, eventId);
+                    continue;
                 }
 
                 if (TriggerEventId(existing) == eventId)
@@ -221,7 +299,7 @@ public sealed partial class JourneyService(
                 }
 
                 // The customer's earlier journey of this template has finished: this entry event starts a new one.
-                id = JourneyIds.ForReentry(JourneyIds.ForEntry(profile.DealerId, profile.Id, template.Id, request.JourneyKey), eventId);
+                id = ids.ForReentry(entryId, eventId);
             }
         }
 
@@ -244,7 +322,7 @@ public sealed partial class JourneyService(
         {
             EnqueueResult.Accepted or EnqueueResult.Duplicate => new EventAccepted(id, name, eventId, result == EnqueueResult.Duplicate, StatusUri(id)),
             EnqueueResult.InstanceFinished => throw Finished(instance),
-            _ => throw ApiProblemException.NotFound($"No journey '{id}'."),
+            _ => throw NoJourney(id),
         };
     }
 
@@ -269,7 +347,7 @@ public sealed partial class JourneyService(
             TemplateVersion = status?.TemplateVersion ?? input?.TemplateVersion,
             DealerId = TagOf(instance, JourneyNames.DealerTag),
             CustomerId = TagOf(instance, JourneyNames.CustomerTag),
-            JourneyKey = KeyOf(instance),
+            JourneyKey = input?.JourneyKey,
             Phase = status?.Phase,
             CurrentSteps = status?.CurrentStep is { } step ? [step] : [],
             WaitingFor = instance.Status.IsFinished() ? [] : status?.WaitingFor ?? [],
@@ -402,7 +480,7 @@ public sealed partial class JourneyService(
         {
             EnqueueResult.Accepted or EnqueueResult.Duplicate => new ControlAccepted(id, action, StatusUri(id)),
             EnqueueResult.InstanceFinished => throw Finished(instance),
-            _ => throw ApiProblemException.NotFound($"No journey '{id}'."),
+            _ => throw NoJourney(id),
         };
     }
 
@@ -416,31 +494,37 @@ public sealed partial class JourneyService(
             case PurgeResult.NotFinished:
                 throw ApiProblemException.Conflict($"Journey '{id}' has not finished; terminate it first, then purge it.");
             default:
-                throw ApiProblemException.NotFound($"No journey '{id}'.");
+                throw NoJourney(id);
         }
     }
 
-    /// <summary>The journey, if it exists (404) and the caller may see it (403).</summary>
+    /// <summary>
+    /// The journey, if it exists and the caller may see it. A journey of another dealer answers exactly like one that does
+    /// not exist (the same 404, the same body): an id is never proof of ownership, and no answer tells a dealer whether
+    /// another dealer has a journey with some id.
+    /// </summary>
     public async Task<InstanceRecord> LoadAsync(string id, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         InputRules.InstanceId(id, "id");
         var state = await client.GetStatusAsync(id, cancellationToken: cancellationToken);
-        if (state is null || state.Instance.Name != JourneyNames.Orchestration)
+        if (state is null || state.Instance.Name != JourneyNames.Orchestration || !caller.MayAccess(TagOf(state.Instance, JourneyNames.DealerTag)))
         {
-            throw ApiProblemException.NotFound($"No journey '{id}'.");
+            throw NoJourney(id);
         }
 
-        caller.EnsureAccess(TagOf(state.Instance, JourneyNames.DealerTag), "journeys");
         return state.Instance;
     }
 
     // ---- helpers -----------------------------------------------------------------------------
 
+    /// <summary>The one answer for an unknown journey and for another dealer's journey.</summary>
+    private static ApiProblemException NoJourney(string id) => ApiProblemException.NotFound($"No journey '{id}'.");
+
     private static ApiProblemException Finished(InstanceRecord instance) =>
         ApiProblemException.Gone($"Journey '{instance.InstanceId}' has finished ({instance.Status}); it takes no more events or commands.");
 
-    private static StartOptions Options(string id, JourneyInput input)
+    private StartOptions Options(string id, JourneyInput input)
     {
         var tags = new Dictionary<string, string>
         {
@@ -450,7 +534,7 @@ public sealed partial class JourneyService(
         };
         if (input.JourneyKey is not null)
         {
-            tags[JourneyNames.JourneyKeyTag] = input.JourneyKey;
+            tags[JourneyNames.JourneyKeyTag] = ids.KeyTag(input.DealerId, input.CustomerId, input.JourneyKey); // never the key itself
         }
 
         return new StartOptions { InstanceId = id, Tags = tags, Version = input.TemplateVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -461,6 +545,23 @@ public sealed partial class JourneyService(
         TagOf(existing, JourneyNames.DealerTag) == input.DealerId &&
         TagOf(existing, JourneyNames.CustomerTag) == input.CustomerId &&
         TagOf(existing, JourneyNames.TemplateTag) == input.TemplateId;
+
+    /// <summary>Is <paramref name="existing"/> the journey of <paramref name="input"/>'s dealer, customer, template and journey key?</summary>
+    private bool SameOwner(InstanceRecord existing, JourneyInput input) =>
+        SameJourney(existing, input) && HasKey(existing, input.JourneyKey);
+
+    /// <summary>Does the journey have <paramref name="journeyKey"/> (null: no key)? Its tag holds the keyed hash of the key.</summary>
+    private bool HasKey(InstanceRecord instance, string? journeyKey)
+    {
+        var tag = TagOf(instance, JourneyNames.JourneyKeyTag);
+        if (journeyKey is null || tag is null)
+        {
+            return journeyKey is null && tag is null;
+        }
+
+        return TagOf(instance, JourneyNames.DealerTag) is { } dealer && TagOf(instance, JourneyNames.CustomerTag) is { } customer &&
+            (tag == ids.KeyTag(dealer, customer, journeyKey) || tag == journeyKey); // the raw key: a journey started before keys were hashed
+    }
 
     private Task<List<InstanceRecord>> QueryAllAsync(Dictionary<string, string> tags, InstanceStatus[] statuses, CancellationToken cancellationToken) =>
         client.QueryAllAsync(new InstanceQuery { Name = JourneyNames.Orchestration, Statuses = statuses, Tags = tags, PageSize = 1000 }, cancellationToken);
@@ -477,7 +578,7 @@ public sealed partial class JourneyService(
             TemplateVersion = status?.TemplateVersion ?? (int.TryParse(instance.Version, out var v) ? v : null),
             DealerId = TagOf(instance, JourneyNames.DealerTag),
             CustomerId = TagOf(instance, JourneyNames.CustomerTag),
-            JourneyKey = KeyOf(instance),
+            JourneyKey = ReadInput(instance)?.JourneyKey, // the tag holds a hash of it
             Phase = status?.Phase,
             CurrentSteps = status?.CurrentStep is { } step ? [step] : [],
             CreatedAt = instance.CreatedAt,
@@ -488,8 +589,6 @@ public sealed partial class JourneyService(
     }
 
     private static string? TagOf(InstanceRecord instance, string tag) => instance.Tags.GetValueOrDefault(tag);
-
-    private static string? KeyOf(InstanceRecord instance) => TagOf(instance, JourneyNames.JourneyKeyTag);
 
     private static JourneyStatus? ReadStatus(InstanceRecord instance)
     {
@@ -551,6 +650,9 @@ public sealed partial class JourneyService(
     {
         [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "Started journey {JourneyId} of template {TemplateId} v{Version} for dealer {DealerId}.")]
         public static partial void Started(ILogger logger, string journeyId, string templateId, int version, string dealerId);
+
+        [LoggerMessage(EventId = 3303, Level = LogLevel.Warning, Message = "Journey id {JourneyId} is held by a journey of another dealer, customer, template or journey key; template {TemplateId} of dealer {DealerId} starts under another id.")]
+        public static partial void IdHeldByAnother(ILogger logger, string journeyId, string templateId, string dealerId);
 
         [LoggerMessage(EventId = 3302, Level = LogLevel.Information, Message = "Customer event {EventName} ({EventId}) of dealer {DealerId} reached {Count} journey(s).")]
         public static partial void CustomerEvent(ILogger logger, string eventName, string eventId, string dealerId, int count);

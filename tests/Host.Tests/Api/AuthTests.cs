@@ -99,19 +99,20 @@ public sealed class AuthTests(SharedHost shared) : IClassFixture<SharedHost>
     }
 
     [Fact]
-    public async Task OtherDealersJourney_EveryJourneyRoute_Returns403()
+    public async Task OtherDealersJourney_EveryJourneyRoute_Returns404LikeAnUnknownId()
     {
         var id = await _host.Client(HostFactory.DealerKey).StartByBrochureAsync("cust-iso-1", "evt-iso-1");
         await _host.SettleAsync();
         var other = _host.Client(HostFactory.OtherDealerKey);
 
-        await (await other.GetAsync(U($"/api/journeys/{id}"))).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await other.GetAsync(U($"/api/journeys/{id}/touchpoints"))).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await other.PostJsonAsync($"/api/journeys/{id}/events/testdrive.booked", new { })).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await other.PostJsonAsync($"/api/journeys/{id}/terminate", Json(""))).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await other.PostJsonAsync($"/api/journeys/{id}/suspend", Json(""))).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await other.PostJsonAsync($"/api/journeys/{id}/resume", Json(""))).ProblemAsync(HttpStatusCode.Forbidden);
-        await (await other.DeleteAsync(U($"/api/journeys/{id}"))).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await other.GetAsync(U($"/api/journeys/{id}"))).ProblemAsync(HttpStatusCode.NotFound);
+        await (await other.GetAsync(U($"/api/journeys/{id}?history=true"))).ProblemAsync(HttpStatusCode.NotFound);
+        await (await other.GetAsync(U($"/api/journeys/{id}/touchpoints"))).ProblemAsync(HttpStatusCode.NotFound);
+        await (await other.PostJsonAsync($"/api/journeys/{id}/events/testdrive.booked", new { })).ProblemAsync(HttpStatusCode.NotFound);
+        await (await other.PostJsonAsync($"/api/journeys/{id}/terminate", Json(""))).ProblemAsync(HttpStatusCode.NotFound);
+        await (await other.PostJsonAsync($"/api/journeys/{id}/suspend", Json(""))).ProblemAsync(HttpStatusCode.NotFound);
+        await (await other.PostJsonAsync($"/api/journeys/{id}/resume", Json(""))).ProblemAsync(HttpStatusCode.NotFound);
+        await (await other.DeleteAsync(U($"/api/journeys/{id}"))).ProblemAsync(HttpStatusCode.NotFound);
 
         var journey = await _host.Client(HostFactory.DealerKey).OkJsonAsync($"/api/journeys/{id}");
         Assert.Equal("Running", journey["status"]!.GetValue<string>()); // nothing the other dealer did had an effect

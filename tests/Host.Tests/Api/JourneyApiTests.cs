@@ -82,16 +82,18 @@ public sealed class JourneyApiTests : IAsyncLifetime
         {
             template = "new-car-purchase",
             journeyKey = "deal-9",
-            instanceId = "my-journey-1",
             dealerId = HostFactory.Dealer,
             customer = Customer("cust-9"),
             data = new { model = "Hybrid X" },
         })).ReadJsonAsync(HttpStatusCode.Accepted);
         await _host.SettleAsync();
 
-        Assert.Equal(("my-journey-1", "/api/journeys/my-journey-1"), (accepted["id"]!.GetValue<string>(), accepted["statusUri"]!.GetValue<string>()));
-        var journey = await Dealer.OkJsonAsync("/api/journeys/my-journey-1");
+        var id = accepted["id"]!.GetValue<string>();
+        Assert.Matches("^j-new-car-purchase-[0-9a-f]{32}$", id);
+        Assert.Equal("/api/journeys/" + id, accepted["statusUri"]!.GetValue<string>());
+        var journey = await Dealer.OkJsonAsync("/api/journeys/" + id);
         Assert.Equal("Running", journey["status"]!.GetValue<string>());
+        Assert.Equal("deal-9", journey["journeyKey"]!.GetValue<string>());
         Assert.Equal(("new-car-purchase", 1, "communication"), (journey["templateId"]!.GetValue<string>(), journey["templateVersion"]!.GetValue<int>(), journey["phase"]!.GetValue<string>()));
         Assert.Equal(["wait-booking-before-invite"], journey["currentSteps"]!.AsArray().Select(s => s!.GetValue<string>()));
         Assert.Contains("testdrive.booked", journey["waitingFor"]!.AsArray().Select(s => s!.GetValue<string>()));
@@ -102,15 +104,38 @@ public sealed class JourneyApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task StartJourney_SameInstanceIdTwice_Accepted202BothTimes_OtherCustomer409()
+    public async Task StartJourney_AdminSameInstanceIdTwice_Accepted202BothTimes_OtherCustomer409()
     {
         var request = new { template = "new-car-purchase", instanceId = "fixed-id", dealerId = HostFactory.Dealer, customer = Customer("cust-5") };
 
-        await (await Dealer.PostJsonAsync("/api/journeys", request)).ReadJsonAsync(HttpStatusCode.Accepted);
-        await (await Dealer.PostJsonAsync("/api/journeys", request)).ReadJsonAsync(HttpStatusCode.Accepted);
+        await (await Admin.PostJsonAsync("/api/journeys", request)).ReadJsonAsync(HttpStatusCode.Accepted);
+        await (await Admin.PostJsonAsync("/api/journeys", request)).ReadJsonAsync(HttpStatusCode.Accepted);
 
-        await (await Dealer.PostJsonAsync("/api/journeys", new { template = "new-car-purchase", instanceId = "fixed-id", dealerId = HostFactory.Dealer, customer = Customer("cust-6") }))
+        await (await Admin.PostJsonAsync("/api/journeys", new { template = "new-car-purchase", instanceId = "fixed-id", dealerId = HostFactory.Dealer, customer = Customer("cust-6") }))
             .ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal("fixed-id", (await Dealer.OkJsonAsync("/api/journeys/fixed-id"))["id"]!.GetValue<string>()); // the dealer's own journey
+    }
+
+    [Fact]
+    public async Task StartJourney_SameJourneyKeyTwice_OneJourney_OtherKeyOrCustomerAnother()
+    {
+        object Request(string customer, string key) => new { template = "new-car-purchase", journeyKey = key, dealerId = HostFactory.Dealer, customer = Customer(customer) };
+
+        var first = (await (await Dealer.PostJsonAsync("/api/journeys", Request("cust-5", "deal-1"))).ReadJsonAsync(HttpStatusCode.Accepted))["id"]!.GetValue<string>();
+        var again = (await (await Dealer.PostJsonAsync("/api/journeys", Request("cust-5", "deal-1"))).ReadJsonAsync(HttpStatusCode.Accepted))["id"]!.GetValue<string>();
+        var otherKey = (await (await Dealer.PostJsonAsync("/api/journeys", Request("cust-5", "deal-2"))).ReadJsonAsync(HttpStatusCode.Accepted))["id"]!.GetValue<string>();
+        var otherCustomer = (await (await Dealer.PostJsonAsync("/api/journeys", Request("cust-6", "deal-1"))).ReadJsonAsync(HttpStatusCode.Accepted))["id"]!.GetValue<string>();
+        await _host.SettleAsync();
+
+        Assert.Equal(first, again);
+        Assert.Equal(3, new[] { first, otherKey, otherCustomer }.Distinct().Count());
+        Assert.Equal(3, (await Dealer.OkJsonAsync("/api/journeys"))["items"]!.AsArray().Count);
+
+        // An entry event of the same customer and key reaches the journey the explicit start made; it starts none.
+        var reached = await (await Dealer.PostJsonAsync("/api/customers/cust-5/events", CustomerEvent("brochure.downloaded", "evt-1", journeyKey: "deal-1")))
+            .ReadJsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal([first], reached["journeyIds"]!.AsArray().Select(j => j!.GetValue<string>()));
+        Assert.Equal("raised", reached["journeys"]![0]!["outcome"]!.GetValue<string>());
     }
 
     [Fact]
