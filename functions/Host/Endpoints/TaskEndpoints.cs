@@ -57,8 +57,11 @@ public static class TaskEndpoints
         errors.Text("$.notes", body.Notes, InputRules.MaxNotesLength, required: false);
         errors.ThrowIfAny();
 
-        var task = await data.GetTaskAsync(id, cancellationToken) ?? throw ApiProblemException.NotFound($"No task '{id}'.");
-        Caller.From(user).EnsureAccess(task.DealerId, "tasks");
+        // Another dealer's task answers exactly like an unknown one: task ids contain journey ids, and no answer may tell a
+        // dealer whether another dealer has a task or journey with some id (docs/security.md, "Journey identity").
+        var task = await data.GetTaskAsync(id, cancellationToken) is { } found && Caller.From(user).MayAccess(found.DealerId)
+            ? found
+            : throw ApiProblemException.NotFound($"No task '{id}'.");
         var completed = await data.CompleteTaskAsync(id, body.Outcome!.Trim(), body.Notes, time.GetUtcNow(), cancellationToken)
             ?? throw ApiProblemException.NotFound($"No task '{id}'.");
 

@@ -145,7 +145,7 @@ public sealed class AuthTests(SharedHost shared) : IClassFixture<SharedHost>
     }
 
     [Fact]
-    public async Task CompleteTask_OtherDealersTask_Returns403AndTaskStaysOpen()
+    public async Task CompleteTask_OtherDealersTask_Returns404LikeAnUnknownTaskAndTaskStaysOpen()
     {
         await using var host = new HostFactory();
         var dealer = host.Client(HostFactory.DealerKey);
@@ -154,8 +154,12 @@ public sealed class AuthTests(SharedHost shared) : IClassFixture<SharedHost>
         var task = (await dealer.OkJsonAsync("/api/tasks"))["items"]!.AsArray().Single()!;
         var taskId = task["id"]!.GetValue<string>();
 
-        await (await host.Client(HostFactory.OtherDealerKey).PostJsonAsync($"/api/tasks/{Uri.EscapeDataString(taskId)}/complete", new { outcome = "booked" }))
-            .ProblemAsync(HttpStatusCode.Forbidden);
+        var foreign = await (await host.Client(HostFactory.OtherDealerKey).PostJsonAsync($"/api/tasks/{Uri.EscapeDataString(taskId)}/complete", new { outcome = "booked" }))
+            .ProblemAsync(HttpStatusCode.NotFound);
+        var unknown = await (await host.Client(HostFactory.OtherDealerKey).PostJsonAsync($"/api/tasks/{Uri.EscapeDataString(taskId + "x")}/complete", new { outcome = "booked" }))
+            .ProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Equal(unknown["detail"]!.GetValue<string>().Replace(taskId + "x", taskId, StringComparison.Ordinal), foreign["detail"]!.GetValue<string>());
 
         Assert.Equal("open", (await dealer.OkJsonAsync("/api/tasks"))["items"]![0]!["status"]!.GetValue<string>());
         Assert.Empty((await host.Client(HostFactory.OtherDealerKey).OkJsonAsync("/api/tasks"))["items"]!.AsArray());
