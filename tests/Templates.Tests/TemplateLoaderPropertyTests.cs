@@ -31,7 +31,7 @@ public sealed class TemplateLoaderPropertyTests
     [Fact]
     public void RandomText_OnlyEverGivesTheLoadersOwnErrors()
     {
-        var text = Gen.Char["[]{}:,&*-!|>'\"#?% \n\tab1"].Array[0, 200].Select(chars => new string(chars));
+        var text = Gen.Char["[]{}:,&*-!|>'\"#?%@`~.\\ \n\r\tab1Y"].Array[0, 200].Select(chars => new string(chars));
 
         text.Sample(t =>
         {

@@ -63,6 +63,15 @@ internal static class YamlDocReader
             throw new DocParseException("Invalid YAML: the document ends inside an unterminated list, mapping or quoted text.",
                 at is null ? new SourcePosition(1, 1) : new SourcePosition((int)at.Value.Line, (int)at.Value.Column));
         }
+        catch (Exception e) when (e is not DocParseException and not OutOfMemoryException)
+        {
+            // YamlDotNet's parser throws other types on some malformed input too: ArgumentException for "!!b]" ("Global tags
+            // must be valid URIs"), found by the loader's property tests. Whatever it throws, the text is not YAML we can read;
+            // the position is that of the last event it produced.
+            var at = parser.Current?.End;
+            throw new DocParseException($"Invalid YAML: {e.Message.Split(" (Parameter", 2)[0]}",
+                at is null ? new SourcePosition(1, 1) : new SourcePosition((int)at.Value.Line, (int)at.Value.Column));
+        }
 
         return builder.Root ?? throw new DocParseException("The document is empty.", new SourcePosition(1, 1));
     }
