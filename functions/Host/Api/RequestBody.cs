@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using JourneyOrchestrator.Templates.Loading;
 using Microsoft.Net.Http.Headers;
 
 namespace JourneyOrchestrator.Host.Api;
@@ -18,7 +19,7 @@ public static class RequestBody
     public const int TemplateLimit = 1024 * 1024;
 
     /// <summary>The setting named in a 413 for a template document.</summary>
-    public const string TemplateLimitSetting = "Journeys:Templates:Limits:MaxDocumentBytes";
+    public static readonly string TemplateLimitSetting = TemplateLimits.Key(nameof(TemplateLimits.MaxDocumentBytes));
 
     /// <summary>The content types a template document may have (YAML or JSON).</summary>
     public static readonly IReadOnlyList<string> TemplateContentTypes =
