@@ -34,7 +34,7 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
     /// <summary>The problem details for <paramref name="exception"/>.</summary>
     public static ProblemDetails ToProblem(Exception exception) => exception switch
     {
-        ApiProblemException api => Create(api.Status, api.Title, api.Message, api.Errors),
+        ApiProblemException api => Extend(Create(api.Status, api.Title, api.Message, api.Errors), api.Extensions),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             Create(StatusCodes.Status413PayloadTooLarge, "Request body too large", exception.Message, []),
         BadHttpRequestException bad => Create(bad.StatusCode, "Bad request", bad.Message, []),
@@ -51,6 +51,16 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
         if (errors.Count > 0)
         {
             problem.Extensions["errors"] = errors;
+        }
+
+        return problem;
+    }
+
+    private static ProblemDetails Extend(ProblemDetails problem, IReadOnlyDictionary<string, object?> extensions)
+    {
+        foreach (var (name, value) in extensions)
+        {
+            problem.Extensions[name] = value;
         }
 
         return problem;

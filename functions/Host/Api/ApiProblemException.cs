@@ -43,6 +43,9 @@ public sealed class ApiProblemException : Exception
     public string Title { get; }
     public IReadOnlyList<FieldError> Errors { get; }
 
+    /// <summary>More members of the problem details, written beside <c>errors</c> (e.g. the <c>limit</c> a template went past).</summary>
+    public IReadOnlyDictionary<string, object?> Extensions { get; init; } = new Dictionary<string, object?>();
+
     public static ApiProblemException Validation(IReadOnlyList<FieldError> errors) =>
         new(StatusCodes.Status400BadRequest, "The request has invalid fields",
             errors.Count == 1 ? $"{errors[0].Path}: {errors[0].Message}" : $"{errors.Count} fields are invalid; see errors.", errors);

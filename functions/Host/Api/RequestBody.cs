@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using JourneyOrchestrator.Templates.Loading;
 using Microsoft.Net.Http.Headers;
 
 namespace JourneyOrchestrator.Host.Api;
@@ -14,8 +15,11 @@ public static class RequestBody
 {
     /// <summary>Events, customers, journeys, tasks, clock: 256 KB.</summary>
     public const int DefaultLimit = 256 * 1024;
-    /// <summary>Template documents: 1 MB.</summary>
+    /// <summary>Template documents by default: 1 MiB (<c>Journeys:Templates:Limits:MaxDocumentBytes</c>).</summary>
     public const int TemplateLimit = 1024 * 1024;
+
+    /// <summary>The setting named in a 413 for a template document.</summary>
+    public static readonly string TemplateLimitSetting = TemplateLimits.Key(nameof(TemplateLimits.MaxDocumentBytes));
 
     /// <summary>The content types a template document may have (YAML or JSON).</summary>
     public static readonly IReadOnlyList<string> TemplateContentTypes =
@@ -80,9 +84,12 @@ public static class RequestBody
         }
     }
 
-    /// <summary>A template document (YAML or JSON) as text, with its media type.</summary>
-    /// <exception cref="ApiProblemException">415 another media type, 413 larger than 1 MB, 400 empty or not UTF-8.</exception>
-    public static async Task<(string Text, string ContentType)> ReadTemplateAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// A template document (YAML or JSON) as text, with its media type. A declared length over <paramref name="limit"/> is
+    /// refused before any of the body is read; a body without one (chunked) is read up to the limit and no further.
+    /// </summary>
+    /// <exception cref="ApiProblemException">415 another media type, 413 larger than <paramref name="limit"/> bytes (naming the setting), 400 empty or not UTF-8.</exception>
+    public static async Task<(string Text, string ContentType)> ReadTemplateAsync(HttpRequest request, CancellationToken cancellationToken, int limit = TemplateLimit)
     {
         ArgumentNullException.ThrowIfNull(request);
         var mediaType = MediaType(request);
@@ -92,7 +99,20 @@ public static class RequestBody
                 $"A template is sent as YAML or JSON: Content-Type {string.Join(", ", TemplateContentTypes)}; got '{request.ContentType ?? "(none)"}'.");
         }
 
-        var bytes = await ReadBytesAsync(request, TemplateLimit, cancellationToken);
+        byte[] bytes;
+        try
+        {
+            bytes = await ReadBytesAsync(request, limit, cancellationToken);
+        }
+        catch (ApiProblemException e) when (e.Status == StatusCodes.Status413PayloadTooLarge)
+        {
+            var message = $"The template document is larger than {limit:N0} bytes ({TemplateLimitSetting}).";
+            throw new ApiProblemException(StatusCodes.Status413PayloadTooLarge, "Template too large", message, [new FieldError("$", message)])
+            {
+                Extensions = new Dictionary<string, object?> { ["limit"] = TemplateLimitSetting, ["value"] = limit, ["path"] = "$" },
+            };
+        }
+
         string text;
         try
         {

@@ -43,8 +43,10 @@ public static class JourneyHostExtensions
 
         services.AddSingleton(layout);
 
-        // Bodies: the largest route limit (templates, 1 MB) at the server; each route enforces its own (RequestBody).
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = RequestBody.TemplateLimit + 1024);
+        // Bodies: the largest route limit (templates: Journeys:Templates:Limits:MaxDocumentBytes, at least 1 MiB) at the
+        // server; each route enforces its own (RequestBody).
+        var largestBody = Math.Max(settings.TemplateLimits.MaxDocumentBytes, RequestBody.TemplateLimit);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = largestBody + 1024L);
 
         // Time: the manual clock (Development) or the wall clock, for the runtime and everything else.
         var manual = new ManualTimeProvider(settings.ManualClockStart ?? TruncateToSecond(TimeProvider.System.GetUtcNow()));
@@ -61,6 +63,7 @@ public static class JourneyHostExtensions
         // hosted service: the data store is open and the shipped templates are published before the runtime's workers start.
         services.AddSingleton<CachingTemplateCatalog>();
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<CachingTemplateCatalog>());
+        services.AddSingleton(settings.TemplateLimits);
         services.AddSingleton<TemplatePublisher>();
         services.AddHostedService<DataStoreInitializer>();
         services.AddSingleton(new ErasureHasher(settings.ErasureHashKey)); // before AddJourneyTemplates, which only adds a default

@@ -77,6 +77,9 @@ public sealed class JourneyHostOptions
 
         /// <summary>Publish the folder's templates at start-up (a new version only when a template's content changed).</summary>
         public bool PublishOnStartup { get; set; } = true;
+
+        /// <summary>How much a template document may ask of the loader (<c>Journeys__Templates__Limits__MaxDepth</c>, ...; docs/security.md).</summary>
+        public JourneyOrchestrator.Templates.Loading.TemplateLimits Limits { get; set; } = new();
     }
 
     public sealed class ApiKeySection

@@ -3,6 +3,7 @@ using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Security;
 using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Storage.Sqlite.Data;
+using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -48,6 +49,9 @@ public sealed record JourneyHostSettings
     public required string TemplatesFolder { get; init; }
     public string EmailTemplatesFolder => Path.Combine(TemplatesFolder, "emails");
     public required bool PublishOnStartup { get; init; }
+
+    /// <summary>The checked <c>Journeys:Templates:Limits</c> for template documents.</summary>
+    public TemplateLimits TemplateLimits { get; init; } = new();
     public required IReadOnlyList<ApiKey> ApiKeys { get; init; }
     public required BusinessHoursOptions BusinessHours { get; init; }
     /// <summary>The erasure hash key (<c>Journeys__Erasure__HashKey</c>), or null for the built-in one.</summary>
@@ -137,10 +141,17 @@ public sealed record JourneyHostSettings
             DataDatabasePath = Path.Combine(folder, SqliteJourneyDataStore.DefaultFileName),
             TemplatesFolder = templates,
             PublishOnStartup = options.Templates.PublishOnStartup,
+            TemplateLimits = ResolveTemplateLimits(options.Templates.Limits, problems),
             ApiKeys = ResolveKeys(options.ApiKeys, development, problems),
             BusinessHours = ResolveBusinessHours(options.BusinessHours, problems),
             ErasureHashKey = ResolveErasureKey(options.Erasure.HashKey, problems),
         };
+    }
+
+    private static TemplateLimits ResolveTemplateLimits(TemplateLimits limits, List<string> problems)
+    {
+        problems.AddRange(limits.Check());
+        return limits;
     }
 
     /// <summary>The provider, and with <c>AzureStorage</c> the bound and validated <c>Journeys:Storage:AzureStorage</c> options.</summary>

@@ -15,6 +15,11 @@ public static class TemplateEndpoints
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    private const string LimitsDescription =
+        "A document past one of the loader's limits (Journeys:Templates:Limits: MaxDocumentBytes, default 1 MiB; MaxDepth 32; MaxNodes 50,000; " +
+        "MaxScalarLength 100,000; MaxAliases 100) is refused as soon as the limit is reached: 413 for the size, 422 for the structure, " +
+        "a problem with limit (the setting), value and path (with line, column) where it was hit.";
+
     public static IEndpointRouteBuilder MapTemplateEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/templates").WithTags("Templates");
@@ -23,7 +28,7 @@ public static class TemplateEndpoints
             .RequireAuthorization(Roles.TemplateWritePolicy)
             .WithName("PublishTemplate")
             .WithSummary("Publish a template")
-            .WithDescription("Validates a template document (YAML: application/yaml or text/yaml; JSON: application/json; at most 1 MB) and publishes it as a new immutable version: 201 {version}. A document whose content equals the latest version publishes nothing: 200 with that version. 422 lists every validation error with its path (and line, column) in the document.")
+            .WithDescription("Validates a template document (YAML: application/yaml or text/yaml; JSON: application/json) and publishes it as a new immutable version: 201 {version}. A document whose content equals the latest version publishes nothing: 200 with that version. 422 lists the validation errors (at most Journeys:Templates:Limits:MaxErrors, then one '…and N more') with their path (and line, column) in the document. " + LimitsDescription)
             .Accepts<string>("application/yaml", "text/yaml", "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -32,10 +37,11 @@ public static class TemplateEndpoints
             .RequireAuthorization(Roles.TemplateWritePolicy)
             .WithName("ValidateTemplate")
             .WithSummary("Validate a template without publishing it")
-            .WithDescription("200 {valid, errors}: every error with its path (and line, column) in the document.")
+            .WithDescription("200 {valid, errors}: the errors (at most Journeys:Templates:Limits:MaxErrors, then one '…and N more') with their path (and line, column) in the document. " + LimitsDescription)
             .Accepts<string>("application/yaml", "text/yaml", "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapGet("/", ListAsync)
             .RequireAuthorization(Roles.AnyRolePolicy)
@@ -64,8 +70,8 @@ public static class TemplateEndpoints
         string id, HttpRequest request, TemplatePublisher publisher, CancellationToken cancellationToken)
     {
         CheckId(id);
-        var (text, contentType) = await RequestBody.ReadTemplateAsync(request, cancellationToken);
-        var result = publisher.Validate(text, contentType);
+        var (text, contentType) = await RequestBody.ReadTemplateAsync(request, cancellationToken, publisher.Limits.MaxDocumentBytes);
+        var result = publisher.ValidateUpload(text, contentType);
         var errors = TemplatePublisher.Errors(result, id);
         if (result.Template is null || errors.Count > 0)
         {
@@ -81,8 +87,8 @@ public static class TemplateEndpoints
 
     private static async Task<Ok<TemplateValidation>> ValidateAsync(HttpRequest request, TemplatePublisher publisher, CancellationToken cancellationToken)
     {
-        var (text, contentType) = await RequestBody.ReadTemplateAsync(request, cancellationToken);
-        var errors = TemplatePublisher.Errors(publisher.Validate(text, contentType), expectedId: null);
+        var (text, contentType) = await RequestBody.ReadTemplateAsync(request, cancellationToken, publisher.Limits.MaxDocumentBytes);
+        var errors = TemplatePublisher.Errors(publisher.ValidateUpload(text, contentType), expectedId: null);
         return TypedResults.Ok(new TemplateValidation(errors.Count == 0, errors));
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Validation;
 
@@ -13,15 +14,68 @@ public sealed record PublishOutcome(JourneyTemplate Template, int Version, bool 
 /// <summary>
 /// Validates and publishes template documents. A document whose template equals the latest published version (same
 /// content, whatever its formatting or comments) publishes nothing and answers with that version, so re-publishing the
-/// shipped templates at every start-up causes no version churn.
+/// shipped templates at every start-up causes no version churn. Documents are read within the configured
+/// <see cref="TemplateLimits"/> (<c>Journeys:Templates:Limits</c>).
 /// </summary>
-public sealed class TemplatePublisher(IJourneyDataStore store, CachingTemplateCatalog catalog, TemplateValidator validator, TimeProvider time)
+public sealed class TemplatePublisher(
+    IJourneyDataStore store, CachingTemplateCatalog catalog, TemplateValidator validator, TimeProvider time, TemplateLimits limits)
 {
     private static readonly JsonSerializerOptions Canonical = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
-    /// <summary>Loads and validates a document; errors carry paths into it (and lines where known).</summary>
-    public TemplateValidationResult Validate(string text, string contentType) => validator.LoadAndValidate(text, contentType);
+    /// <summary>The limits documents are read within.</summary>
+    public TemplateLimits Limits => limits;
+
+    /// <summary>
+    /// Loads and validates a document; errors carry paths into it (and lines where known), at most
+    /// <see cref="TemplateLimits.MaxErrors"/> of them. A document past a limit has that one error and no template.
+    /// </summary>
+    public TemplateValidationResult Validate(string text, string contentType) => Validate(text, contentType, out _);
+
+    /// <summary>As <see cref="Validate(string, string)"/> for an upload: a document past a limit is refused.</summary>
+    /// <exception cref="ApiProblemException">413 (<c>MaxDocumentBytes</c>) or 422 (a structure limit) naming the limit, its value and where it was hit.</exception>
+    public TemplateValidationResult ValidateUpload(string text, string contentType)
+    {
+        var result = Validate(text, contentType, out var exceeded);
+        return exceeded is null ? result : throw LimitProblem(exceeded);
+    }
+
+    /// <summary>The problem details of a document past one of the limits.</summary>
+    public static ApiProblemException LimitProblem(TemplateLimitExceeded exceeded)
+    {
+        ArgumentNullException.ThrowIfNull(exceeded);
+        var setting = TemplateLimits.Key(exceeded.Limit);
+        var (line, column) = (exceeded.Position?.Line, exceeded.Position?.Column);
+        return new ApiProblemException(
+            exceeded.IsSize ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status422UnprocessableEntity,
+            exceeded.IsSize ? "Template too large" : "Template too complex",
+            exceeded.Message,
+            [new FieldError(exceeded.Path, exceeded.Message, line, column)])
+        {
+            Extensions = new Dictionary<string, object?>
+            {
+                ["limit"] = setting,
+                ["value"] = exceeded.Value,
+                ["path"] = exceeded.Path,
+                ["line"] = line,
+                ["column"] = column,
+            },
+        };
+    }
+
+    private TemplateValidationResult Validate(string text, string contentType, out TemplateLimitExceeded? exceeded)
+    {
+        var loaded = TemplateLoader.Load(text, contentType, limits);
+        exceeded = loaded.LimitExceeded;
+        if (loaded.Template is null)
+        {
+            return new(null, loaded.Errors);
+        }
+
+        // As TemplateValidator.LoadAndValidate, with the configured limits and one cap over load and validation errors.
+        var errors = loaded.Locate([.. loaded.ListedErrors, .. validator.Validate(loaded.Template)]);
+        return new(loaded.Template, limits.Cap(errors, errors.Count + loaded.OmittedErrors));
+    }
 
     /// <summary>Field errors for the API, with <paramref name="expectedId"/> (the route's id) checked against the document's.</summary>
     public static IReadOnlyList<FieldError> Errors(TemplateValidationResult result, string? expectedId)

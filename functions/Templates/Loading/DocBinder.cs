@@ -9,14 +9,18 @@ namespace JourneyOrchestrator.Templates.Loading;
 
 /// <summary>
 /// Binds <see cref="DocNode"/>s to the template model by its camelCase property names. Unlike a serializer it does not stop
-/// at the first problem: every unknown property and every value of the wrong type becomes an error with its path.
+/// at the first problem: every unknown property and every value of the wrong type becomes an error with its path (the
+/// first <paramref name="maxErrors"/> are kept, the rest only counted). Its work is linear in the nodes it binds.
 /// </summary>
-internal sealed class DocBinder
+internal sealed class DocBinder(int maxErrors = int.MaxValue)
 {
     private readonly List<TemplateError> _errors = [];
     private readonly Dictionary<string, SourcePosition> _positions = new(StringComparer.Ordinal);
 
     public IReadOnlyList<TemplateError> Errors => _errors;
+
+    /// <summary>How many errors were found (more than <see cref="Errors"/> holds when they were capped).</summary>
+    public int ErrorCount { get; private set; }
     public IReadOnlyDictionary<string, SourcePosition> Positions => _positions;
 
     public T Bind<T>(DocNode node) where T : class, new() => (T?)BindValue(node, typeof(T), "") ?? new T();
@@ -138,9 +142,10 @@ internal sealed class DocBinder
             var child = path.Length == 0 ? key : $"{path}.{key}";
             if (!properties.TryGetValue(key, out var property))
             {
-                var hint = Suggest(key, properties.Keys);
+                var hint = ErrorCount < maxErrors ? Suggest(key, properties.Keys) : null;
                 _positions[child] = value.Position;
-                Add(child, value.Position, hint is null ? $"Unknown property '{key}'." : $"Unknown property '{key}'; did you mean '{hint}'?");
+                var name = DocTreeBuilder.Shorten(key);
+                Add(child, value.Position, hint is null ? $"Unknown property '{name}'." : $"Unknown property '{name}'; did you mean '{hint}'?");
                 continue;
             }
 
@@ -165,8 +170,14 @@ internal sealed class DocBinder
         return null;
     }
 
-    private void Add(string path, SourcePosition position, string message) =>
-        _errors.Add(new TemplateError(path, message) { Line = position.Line, Column = position.Column });
+    private void Add(string path, SourcePosition position, string message)
+    {
+        ErrorCount++;
+        if (_errors.Count < maxErrors)
+        {
+            _errors.Add(new TemplateError(path, message) { Line = position.Line, Column = position.Column });
+        }
+    }
 
     internal static JsonNode? ToJson(DocNode node) => node switch
     {
@@ -191,7 +202,8 @@ internal sealed class DocBinder
     };
 
     private static string? Suggest(string key, IEnumerable<string> known) =>
-        known.Select(k => (k, d: Distance(key.ToUpperInvariant(), k.ToUpperInvariant()))).Where(x => x.d <= 2).OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
+        known.Where(k => Math.Abs(k.Length - key.Length) <= 2) // the distance is at least the difference in length
+            .Select(k => (k, d: Distance(key.ToUpperInvariant(), k.ToUpperInvariant()))).Where(x => x.d <= 2).OrderBy(x => x.d).Select(x => x.k).FirstOrDefault();
 
     private static int Distance(string a, string b)
     {

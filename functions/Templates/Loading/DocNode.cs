@@ -22,7 +22,23 @@ internal enum ScalarKind
 }
 
 /// <summary>A document that could not be parsed at all.</summary>
-internal sealed class DocParseException(string message, SourcePosition position) : Exception(message)
+internal class DocParseException(string message, SourcePosition position, string path = "$") : Exception(message)
 {
     public SourcePosition Position { get; } = position;
+
+    /// <summary>Where in the document (<c>$</c> for the document itself).</summary>
+    public string Path { get; } = path;
+}
+
+/// <summary>A document that went past one of the <see cref="TemplateLimits"/>; reading stopped where it was detected.</summary>
+internal sealed class DocLimitException(string limit, long value, string message, SourcePosition position, string path)
+    : DocParseException(message, position, path)
+{
+    /// <summary>The limit's name (a property of <see cref="TemplateLimits"/>).</summary>
+    public string Limit { get; } = limit;
+
+    /// <summary>Its configured value.</summary>
+    public long Value { get; } = value;
+
+    public TemplateLimitExceeded ToResult() => new(Limit, Value, Path, Position, Message);
 }

@@ -4,28 +4,68 @@ using JourneyOrchestrator.Templates.Model;
 
 namespace JourneyOrchestrator.Templates.Loading;
 
-/// <summary>Reads JSON into <see cref="DocNode"/>s with line and column of every value (comments and trailing commas allowed).</summary>
+/// <summary>
+/// Reads JSON into <see cref="DocNode"/>s with line and column of every value (comments and trailing commas allowed),
+/// token by token with <see cref="Utf8JsonReader"/> and without recursion; the <see cref="DocTreeBuilder"/> checks the
+/// <see cref="TemplateLimits"/> at every token (the reader's own depth limit sits one level above ours, as a backstop).
+/// </summary>
 internal static class JsonDocReader
 {
-    public static DocNode Read(string text)
+    public static DocNode Read(string text, TemplateLimits limits) => Read(text, new DocTreeBuilder(limits));
+
+    public static DocNode Read(string text, DocTreeBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         var bytes = Encoding.UTF8.GetBytes(text);
         var lines = LineStarts(bytes);
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = 64 });
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions
+        {
+            CommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = true,
+            MaxDepth = builder.Limits.MaxDepth + 1,
+        });
         try
         {
-            if (!reader.Read())
+            while (reader.Read())
             {
-                throw new DocParseException("The document is empty.", new SourcePosition(1, 1));
-            }
+                builder.Stats.Events++;
+                var position = Position(lines, reader.TokenStartIndex);
+                if (builder.Root is not null)
+                {
+                    throw new DocParseException("Unexpected content after the end of the document.", position);
+                }
 
-            var node = ReadValue(ref reader, lines);
-            if (reader.Read())
-            {
-                throw new DocParseException("Unexpected content after the end of the document.", Position(lines, reader.TokenStartIndex));
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        builder.StartMapping(position, anchor: null);
+                        break;
+                    case JsonTokenType.StartArray:
+                        builder.StartSequence(position, anchor: null);
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        builder.End();
+                        break;
+                    case JsonTokenType.PropertyName:
+                        builder.Key(reader.GetString()!, position);
+                        break;
+                    case JsonTokenType.String:
+                        builder.Scalar(reader.GetString(), ScalarKind.String, position, anchor: null);
+                        break;
+                    case JsonTokenType.Number:
+                        builder.Scalar(Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number, position, anchor: null);
+                        break;
+                    case JsonTokenType.True:
+                        builder.Scalar("true", ScalarKind.Boolean, position, anchor: null);
+                        break;
+                    case JsonTokenType.False:
+                        builder.Scalar("false", ScalarKind.Boolean, position, anchor: null);
+                        break;
+                    default:
+                        builder.Scalar(null, ScalarKind.Null, position, anchor: null);
+                        break;
+                }
             }
-
-            return node;
         }
         catch (JsonException e)
         {
@@ -38,48 +78,8 @@ internal static class JsonDocReader
 
             throw new DocParseException($"Invalid JSON: {message}", new SourcePosition((int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1));
         }
-    }
 
-    private static DocNode ReadValue(ref Utf8JsonReader reader, List<long> lines)
-    {
-        var position = Position(lines, reader.TokenStartIndex);
-        switch (reader.TokenType)
-        {
-            case JsonTokenType.StartObject:
-                var entries = new List<KeyValuePair<string, DocNode>>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-                {
-                    var keyPosition = Position(lines, reader.TokenStartIndex);
-                    var key = reader.GetString()!;
-                    if (entries.Exists(e => e.Key == key))
-                    {
-                        throw new DocParseException($"Duplicate key '{key}'.", keyPosition);
-                    }
-
-                    reader.Read();
-                    entries.Add(new(key, ReadValue(ref reader, lines)));
-                }
-
-                return new DocMapping(position, entries);
-            case JsonTokenType.StartArray:
-                var items = new List<DocNode>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    items.Add(ReadValue(ref reader, lines));
-                }
-
-                return new DocSequence(position, items);
-            case JsonTokenType.String:
-                return new DocScalar(position, reader.GetString(), ScalarKind.String);
-            case JsonTokenType.Number:
-                return new DocScalar(position, Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number);
-            case JsonTokenType.True:
-                return new DocScalar(position, "true", ScalarKind.Boolean);
-            case JsonTokenType.False:
-                return new DocScalar(position, "false", ScalarKind.Boolean);
-            default:
-                return new DocScalar(position, null, ScalarKind.Null);
-        }
+        return builder.Root ?? throw new DocParseException("The document is empty.", new SourcePosition(1, 1));
     }
 
     private static List<long> LineStarts(byte[] bytes)

@@ -1,3 +1,4 @@
+using System.Text;
 using JourneyOrchestrator.Templates.Model;
 
 namespace JourneyOrchestrator.Templates.Loading;
@@ -9,6 +10,18 @@ namespace JourneyOrchestrator.Templates.Loading;
 public sealed record TemplateLoadResult(JourneyTemplate? Template, IReadOnlyList<TemplateError> Errors, IReadOnlyDictionary<string, SourcePosition> Positions)
 {
     public bool Succeeded => Template is not null && Errors.Count == 0;
+
+    /// <summary>Set when reading stopped at one of the <see cref="TemplateLimits"/> (then <see cref="Template"/> is null).</summary>
+    public TemplateLimitExceeded? LimitExceeded { get; init; }
+
+    /// <summary>
+    /// Errors found but not listed (past <see cref="TemplateLimits.MaxErrors"/>); when more than 0, the last entry of
+    /// <see cref="Errors"/> says how many.
+    /// </summary>
+    public int OmittedErrors { get; init; }
+
+    /// <summary><see cref="Errors"/> without the last "...and N more" entry of a capped list.</summary>
+    public IReadOnlyList<TemplateError> ListedErrors => OmittedErrors > 0 ? [.. Errors.Take(Errors.Count - 1)] : Errors;
 
     /// <summary>Adds the line and column of the nearest written ancestor of each error's path.</summary>
     public IReadOnlyList<TemplateError> Locate(IEnumerable<TemplateError> errors) => [.. errors.Select(Locate)];
@@ -45,27 +58,39 @@ public sealed record TemplateLoadResult(JourneyTemplate? Template, IReadOnlyList
 /// </summary>
 public static class TemplateLoader
 {
-    /// <summary>Largest document accepted, in characters.</summary>
-    public const int MaxLength = 1_000_000;
+    /// <summary>Largest document accepted with the default limits, in UTF-8 bytes (<see cref="TemplateLimits.MaxDocumentBytes"/>).</summary>
+    public const int MaxLength = 1024 * 1024;
 
-    public static TemplateLoadResult Load(string text, string? contentType = null)
+    /// <summary>Loads <paramref name="text"/> within <paramref name="limits"/> (the defaults when null).</summary>
+    public static TemplateLoadResult Load(string text, string? contentType = null, TemplateLimits? limits = null) =>
+        Load(text, contentType, limits ?? new TemplateLimits(), stats: null);
+
+    internal static TemplateLoadResult Load(string text, string? contentType, TemplateLimits limits, DocReadStats? stats)
     {
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(limits);
         var empty = new Dictionary<string, SourcePosition>();
-        if (text.Length > MaxLength)
+        if (text.Length > limits.MaxDocumentBytes || Encoding.UTF8.GetByteCount(text) > limits.MaxDocumentBytes)
         {
-            return new(null, [new TemplateError("$", $"The document is larger than {MaxLength:N0} characters.")], empty);
+            var size = nameof(TemplateLimits.MaxDocumentBytes);
+            return Refused(new DocLimitException(size, limits.MaxDocumentBytes,
+                $"The document is larger than {limits.MaxDocumentBytes:N0} bytes (limit {TemplateLimits.Key(size)}).", new SourcePosition(1, 1), "$"), empty);
         }
 
         text = text.TrimStart('\uFEFF');
+        var builder = new DocTreeBuilder(limits, stats);
         DocNode root;
         try
         {
-            root = IsJson(text, contentType) ? JsonDocReader.Read(text) : YamlDocReader.Read(text);
+            root = IsJson(text, contentType) ? JsonDocReader.Read(text, builder) : YamlDocReader.Read(text, builder);
+        }
+        catch (DocLimitException e)
+        {
+            return Refused(e, empty);
         }
         catch (DocParseException e)
         {
-            return new(null, [new TemplateError("$", e.Message) { Line = e.Position.Line, Column = e.Position.Column }], empty);
+            return new(null, [Error(e)], empty);
         }
 
         if (root is not DocMapping)
@@ -73,10 +98,17 @@ public static class TemplateLoader
             return new(null, [new TemplateError("$", "The document must be a mapping of template properties (id, name, start, steps, ...).") { Line = root.Position.Line, Column = root.Position.Column }], empty);
         }
 
-        var binder = new DocBinder();
+        var binder = new DocBinder(limits.MaxErrors);
         var template = binder.Bind<JourneyTemplate>(root);
-        return new(template, binder.Errors, binder.Positions);
+        var found = builder.ErrorCount + binder.ErrorCount;
+        var errors = limits.Cap([.. builder.Errors, .. binder.Errors], found);
+        return new(template, errors, binder.Positions) { OmittedErrors = found > errors.Count ? found - (errors.Count - 1) : 0 };
     }
+
+    private static TemplateLoadResult Refused(DocLimitException e, Dictionary<string, SourcePosition> empty) =>
+        new(null, [Error(e)], empty) { LimitExceeded = e.ToResult() };
+
+    private static TemplateError Error(DocParseException e) => new(e.Path, e.Message) { Line = e.Position.Line, Column = e.Position.Column };
 
     /// <summary>True for JSON content types, or for a document starting with '{' when no known type is given.</summary>
     public static bool IsJson(string text, string? contentType)

@@ -1,19 +1,55 @@
 using JourneyOrchestrator.Templates.Model;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace JourneyOrchestrator.Templates.Loading;
 
-/// <summary>Reads one YAML document into <see cref="DocNode"/>s with line and column of every node.</summary>
+/// <summary>
+/// Reads one YAML document into <see cref="DocNode"/>s with line and column of every node, straight from the parser's
+/// events (no representation model): the <see cref="DocTreeBuilder"/> checks the <see cref="TemplateLimits"/> at every
+/// event, so a document nested 50,000 levels or a "billion laughs" of aliases stops at the limit after a bounded amount of
+/// work. Aliases are shared, never copied, and bounded by <see cref="TemplateLimits.MaxAliases"/> and
+/// <see cref="TemplateLimits.MaxNodes"/>; a second document (<c>---</c>) is an error as soon as it starts.
+/// </summary>
 internal static class YamlDocReader
 {
-    public static DocNode Read(string text)
+    public static DocNode Read(string text, TemplateLimits limits) => Read(text, new DocTreeBuilder(limits));
+
+    public static DocNode Read(string text, DocTreeBuilder builder)
     {
-        var stream = new YamlStream();
+        ArgumentNullException.ThrowIfNull(builder);
         var parser = new Parser(new StringReader(text));
+        var documents = 0;
         try
         {
-            stream.Load(parser);
+            while (parser.MoveNext())
+            {
+                var current = parser.Current!;
+                builder.Stats.Events++;
+                switch (current)
+                {
+                    case DocumentStart when ++documents > 1:
+                        throw new DocParseException("Write one template per document (found several '---' documents).", Position(current));
+                    case MappingStart mapping:
+                        builder.StartMapping(Position(current), Anchor(mapping.Anchor));
+                        break;
+                    case SequenceStart sequence:
+                        builder.StartSequence(Position(current), Anchor(sequence.Anchor));
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        builder.End();
+                        break;
+                    case Scalar scalar:
+                        builder.Scalar(scalar.Value, scalar.Style is ScalarStyle.Plain or ScalarStyle.Any ? ScalarKind.Plain : ScalarKind.String,
+                            Position(current), Anchor(scalar.Anchor));
+                        break;
+                    case AnchorAlias alias:
+                        builder.Alias(alias.Value.Value, Position(current));
+                        break;
+                    default:
+                        break; // stream start and end, document end, comments
+                }
+            }
         }
         catch (YamlException e)
         {
@@ -27,54 +63,22 @@ internal static class YamlDocReader
             throw new DocParseException("Invalid YAML: the document ends inside an unterminated list, mapping or quoted text.",
                 at is null ? new SourcePosition(1, 1) : new SourcePosition((int)at.Value.Line, (int)at.Value.Column));
         }
-
-        return stream.Documents.Count switch
+        catch (Exception e) when (e is not DocParseException and not OutOfMemoryException)
         {
-            0 => throw new DocParseException("The document is empty.", new SourcePosition(1, 1)),
-            > 1 => throw new DocParseException("Write one template per document (found several '---' documents).", Position(stream.Documents[1].RootNode)),
-            _ => Convert(stream.Documents[0].RootNode, depth: 0),
-        };
-    }
-
-    private static DocNode Convert(YamlNode node, int depth)
-    {
-        if (depth > 64)
-        {
-            throw new DocParseException("The document is nested too deeply.", Position(node));
+            // YamlDotNet's parser throws other types on some malformed input too: ArgumentException for "!!b]" ("Global tags
+            // must be valid URIs"), found by the loader's property tests. Whatever it throws, the text is not YAML we can read;
+            // the position is that of the last event it produced.
+            var at = parser.Current?.End;
+            throw new DocParseException($"Invalid YAML: {e.Message.Split(" (Parameter", 2)[0]}",
+                at is null ? new SourcePosition(1, 1) : new SourcePosition((int)at.Value.Line, (int)at.Value.Column));
         }
 
-        switch (node)
-        {
-            case YamlMappingNode mapping:
-                var entries = new List<KeyValuePair<string, DocNode>>();
-                foreach (var (key, value) in mapping.Children)
-                {
-                    if (key is not YamlScalarNode { Value: { } name })
-                    {
-                        throw new DocParseException("Keys must be plain text.", Position(key));
-                    }
-
-                    if (entries.Exists(e => e.Key == name))
-                    {
-                        throw new DocParseException($"Duplicate key '{name}'.", Position(key));
-                    }
-
-                    entries.Add(new(name, Convert(value, depth + 1)));
-                }
-
-                return new DocMapping(Position(node), entries);
-            case YamlSequenceNode sequence:
-                return new DocSequence(Position(node), [.. sequence.Children.Select(c => Convert(c, depth + 1))]);
-            case YamlScalarNode scalar:
-                return scalar.Style is ScalarStyle.Plain or ScalarStyle.Any
-                    ? new DocScalar(Position(node), scalar.Value, ScalarKind.Plain)
-                    : new DocScalar(Position(node), scalar.Value, ScalarKind.String);
-            default:
-                throw new DocParseException("Unsupported YAML node (aliases are not supported).", Position(node));
-        }
+        return builder.Root ?? throw new DocParseException("The document is empty.", new SourcePosition(1, 1));
     }
 
-    private static SourcePosition Position(YamlNode node) => new((int)node.Start.Line, (int)node.Start.Column);
+    private static string? Anchor(AnchorName anchor) => anchor.IsEmpty ? null : anchor.Value;
+
+    private static SourcePosition Position(ParsingEvent e) => new((int)e.Start.Line, (int)e.Start.Column);
 
     private static string Clean(string message)
     {
