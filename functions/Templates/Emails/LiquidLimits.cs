@@ -10,7 +10,10 @@ public sealed record LiquidLimits
     /// <summary>Statements one render may execute (every tag, output and loop iteration counts): 100,000.</summary>
     public int MaxSteps { get; init; } = 100_000;
 
-    /// <summary>How deeply tags may nest while rendering (Fluid's recursion limit): 32.</summary>
+    /// <summary>Values in one range <c>(a..b)</c> (Fluid builds a range's values before a loop runs): 10,000.</summary>
+    public int MaxRangeLength { get; init; } = 10_000;
+
+    /// <summary>Fluid's recursion limit (includes and nested renders, which journey templates cannot use): 32.</summary>
     public int MaxRecursion { get; init; } = 32;
 
     /// <summary>Characters of output of an e-mail body: 256 K (SendGrid takes far more, no reader reads that much).</summary>
@@ -49,6 +52,6 @@ public sealed class LiquidLimitException : FormatException
         Limit = "";
     }
 
-    /// <summary>The name of the limit (<c>MaxSteps</c>, <c>MaxRecursion</c>, <c>MaxBodyLength</c>, <c>MaxLineLength</c>, <c>MaxValueLength</c>).</summary>
+    /// <summary>The name of the limit (<c>MaxSteps</c>, <c>MaxRangeLength</c>, <c>MaxBodyLength</c>, <c>MaxLineLength</c>, <c>MaxValueLength</c>).</summary>
     public string Limit { get; }
 }

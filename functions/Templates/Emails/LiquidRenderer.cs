@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Fluid;
+using Fluid.Ast;
 using Fluid.Values;
 
 namespace JourneyOrchestrator.Templates.Emails;
@@ -25,6 +26,7 @@ public sealed class LiquidRenderer
     private static readonly FluidParser Parser = new();
     private readonly ConcurrentDictionary<string, IFluidTemplate> _cache = new(StringComparer.Ordinal);
     private readonly TemplateOptions _options;
+    private readonly BoundedRanges _ranges;
 
     public LiquidRenderer()
         : this(null)
@@ -41,6 +43,7 @@ public sealed class LiquidRenderer
             MaxSteps = Limits.MaxSteps,
             MaxRecursion = Limits.MaxRecursion,
         };
+        _ranges = new BoundedRanges(Limits.MaxRangeLength);
         var maxValue = Limits.MaxValueLength;
         _options.Assigned = (name, value, _) => CheckValue("assign", name, value, maxValue);
         _options.Captured = (name, value, _) => CheckValue("capture", name, value, maxValue);
@@ -65,9 +68,9 @@ public sealed class LiquidRenderer
     public string Render(string source, JsonObject? model, bool html)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var template = _cache.GetOrAdd(source, static s => Parser.TryParse(s, out var parsed, out var error)
-            ? parsed
-            : throw new FormatException($"Liquid error: {error}"));
+        var template = _cache.GetOrAdd(source, static (s, ranges) => Parser.TryParse(s, out var parsed, out var error)
+            ? ranges.VisitTemplate(parsed)
+            : throw new FormatException($"Liquid error: {error}"), _ranges);
         var context = new TemplateContext(_options);
         foreach (var (name, value) in model ?? [])
         {
@@ -86,13 +89,16 @@ public sealed class LiquidRenderer
                 rendering.AsTask().GetAwaiter().GetResult(); // no async filters are registered: this completes synchronously
             }
         }
-        catch (InvalidOperationException e) when (e.Message.StartsWith("The maximum number of statements", StringComparison.Ordinal))
+        catch (InvalidOperationException e) when (e.Message.StartsWith("The maximum", StringComparison.Ordinal))
         {
+            // Fluid 2.x says "maximum level of recursion" for both its step and its recursion limits; templates cannot include
+            // others here, so it is the steps.
             throw new LiquidLimitException(nameof(LiquidLimits.MaxSteps), Limits.MaxSteps, "the template ran too many statements (a loop too long?)");
         }
-        catch (InvalidOperationException e) when (e.Message.StartsWith("The maximum level of recursion", StringComparison.Ordinal))
+        catch (Exception e) when (e is ArithmeticException or InvalidCastException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or KeyNotFoundException)
         {
-            throw new LiquidLimitException(nameof(LiquidLimits.MaxRecursion), Limits.MaxRecursion, "tags nest too deeply");
+            // Data the template did not expect (a range bound of 1e20, a division by zero): that render fails, as a Liquid error.
+            throw new FormatException($"Liquid render error: {e.GetType().Name}: {e.Message}", e);
         }
 
         return writer.ToString();
@@ -149,6 +155,37 @@ public sealed class LiquidRenderer
         decimal.TryParse(json, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             ? NumberValue.Create(value)
             : StringValue.Create(json);
+
+    /// <summary>Replaces every range <c>(a..b)</c> with one that refuses to build more than <c>max</c> values (Fluid 2 builds them all first).</summary>
+    private sealed class BoundedRanges(int max) : AstRewriter
+    {
+        protected override Expression VisitRangeExpression(RangeExpression rangeExpression) =>
+            base.VisitRangeExpression(rangeExpression) is RangeExpression range ? new BoundedRange(range.From, range.To, max) : rangeExpression;
+    }
+
+    private sealed class BoundedRange(Expression from, Expression to, int max) : Expression
+    {
+        public override async ValueTask<FluidValue> EvaluateAsync(TemplateContext context)
+        {
+            var start = (await from.EvaluateAsync(context)).ToNumberValue();
+            var end = (await to.EvaluateAsync(context)).ToNumberValue();
+            if (end - start >= max)
+            {
+                throw new LiquidLimitException(nameof(LiquidLimits.MaxRangeLength), max, $"the range ({start}..{end}) has more values than allowed");
+            }
+
+            var first = (int)Math.Clamp(Math.Truncate(start), int.MinValue, int.MaxValue);
+            var last = (int)Math.Clamp(Math.Truncate(end), int.MinValue, int.MaxValue);
+            var values = new FluidValue[Math.Max(0, last - first + 1)];
+            for (var i = 0; i < values.Length; i++)
+            {
+                context.IncrementSteps();
+                values[i] = NumberValue.Create(first + i);
+            }
+
+            return new ArrayValue(values);
+        }
+    }
 
     /// <summary>A string writer that refuses to grow past its limit: the output is bounded while it is written, not after.</summary>
     private sealed class BoundedWriter(string limit, int max, string what) : TextWriter(CultureInfo.InvariantCulture)
