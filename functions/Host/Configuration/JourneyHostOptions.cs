@@ -1,3 +1,5 @@
+using JourneyOrchestrator.Templates.Emails;
+
 namespace JourneyOrchestrator.Host.Configuration;
 
 /// <summary>
@@ -77,6 +79,12 @@ public sealed class JourneyHostOptions
 
         /// <summary>Publish the folder's templates at start-up (a new version only when a template's content changed).</summary>
         public bool PublishOnStartup { get; set; } = true;
+
+        /// <summary>The shortest wait every loop of steps must pass (ISO 8601 such as PT1H, or 01:00:00); one hour when empty.</summary>
+        public string? MinimumLoopWait { get; set; }
+
+        /// <summary>The Liquid limits of every render (e-mail subjects and bodies, task titles).</summary>
+        public LiquidLimits Liquid { get; set; } = new();
     }
 
     public sealed class ApiKeySection
