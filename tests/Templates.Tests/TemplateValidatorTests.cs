@@ -124,7 +124,7 @@ public sealed class TemplateValidatorTests
     [Fact]
     public void Validate_LoopWithoutAWait_IsReported() =>
         AssertSingle(Step("call", s => s with { Next = "check" }), "steps[2]",
-            "The steps 'check', 'split', 'call' form a loop without a wait; put a 'wait' (with a duration, until or untilData), 'waitForEvent' or 'repeat' step in it.");
+            "The steps 'check', 'split', 'call' form a loop that can go round without waiting at least PT1H; put a 'wait' with a duration of at least PT1H in it, or a 'waitForEvent' for an event from the dealer's systems (with no timeout, or one of at least PT1H).");
 
     [Fact]
     public void Validate_LoopThroughAWait_IsFine() => Assert.Empty(Errors(Step("call", s => s with { Next = "wait" })));
@@ -134,7 +134,7 @@ public sealed class TemplateValidatorTests
     {
         var template = Step("pause", s => s with { Duration = null, BusinessHours = true, Next = "call" });
 
-        Assert.Contains(Errors(template), e => e.Message.Contains("form a loop without a wait", StringComparison.Ordinal));
+        Assert.Contains(Errors(template), e => e.Message.Contains("'pause' waits for business hours, which is no wait while the dealer is open", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -30,7 +30,7 @@ public sealed record ConsentInput
 }
 
 /// <summary><c>POST /api/journeys</c>.</summary>
-public sealed record StartJourneyRequest
+public sealed record StartJourneyRequest : IHasEventData
 {
     /// <summary>Template id.</summary>
     public string? Template { get; init; }
@@ -42,7 +42,7 @@ public sealed record StartJourneyRequest
     public string? InstanceId { get; init; }
     public string? DealerId { get; init; }
     public CustomerInput? Customer { get; init; }
-    /// <summary>Journey data for conditions and e-mails (a JSON object).</summary>
+    /// <summary>Journey data for conditions and e-mails (a JSON object; limits: <see cref="EventDataRules"/>).</summary>
     public JsonObject? Data { get; init; }
 }
 
@@ -59,7 +59,7 @@ public sealed record PutCustomerRequest
 }
 
 /// <summary><c>POST /api/customers/{customerId}/events</c>.</summary>
-public sealed record CustomerEventRequest
+public sealed record CustomerEventRequest : IHasEventData
 {
     /// <summary>The event name, e.g. testdrive.booked.</summary>
     public string? Name { get; init; }
@@ -71,7 +71,7 @@ public sealed record CustomerEventRequest
     public string? JourneyKey { get; init; }
     /// <summary>The customer's profile, created or updated before the event is raised.</summary>
     public CustomerInput? Customer { get; init; }
-    /// <summary>Event data, merged into the journeys' data (a JSON object).</summary>
+    /// <summary>Event data, merged into the journeys' data (a JSON object; limits: <see cref="EventDataRules"/>).</summary>
     public JsonObject? Data { get; init; }
 }
 

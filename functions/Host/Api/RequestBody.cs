@@ -13,7 +13,7 @@ namespace JourneyOrchestrator.Host.Api;
 /// </summary>
 public static class RequestBody
 {
-    /// <summary>Events, customers, journeys, tasks, clock: 256 KB.</summary>
+    /// <summary>Events, customers, journeys, tasks, clock: 256 KB per request (the data in it: <see cref="EventDataRules.MaxBytes"/>).</summary>
     public const int DefaultLimit = 256 * 1024;
     /// <summary>Template documents by default: 1 MiB (<c>Journeys:Templates:Limits:MaxDocumentBytes</c>).</summary>
     public const int TemplateLimit = 1024 * 1024;
@@ -34,8 +34,8 @@ public static class RequestBody
         MaxDepth = 64,
     };
 
-    /// <summary>A required JSON body bound to <typeparamref name="T"/>.</summary>
-    /// <exception cref="ApiProblemException">415 not JSON, 413 too large, 400 empty or malformed.</exception>
+    /// <summary>A required JSON body bound to <typeparamref name="T"/>; its <c>data</c> checked against <see cref="EventDataRules"/> when it has one (<see cref="IHasEventData"/>).</summary>
+    /// <exception cref="ApiProblemException">415 not JSON, 413 too large (the body or the data), 400 empty or malformed, 422 data beyond <see cref="EventDataRules"/>.</exception>
     public static async Task<T> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken, int limit = DefaultLimit)
         where T : class
     {
@@ -47,18 +47,26 @@ public static class RequestBody
             throw ApiProblemException.Invalid("$", "A JSON body is required.");
         }
 
+        T body;
         try
         {
-            return JsonSerializer.Deserialize<T>(bytes, Json) ?? throw ApiProblemException.Invalid("$", "The body must be a JSON object, not null.");
+            body = JsonSerializer.Deserialize<T>(bytes, Json) ?? throw ApiProblemException.Invalid("$", "The body must be a JSON object, not null.");
         }
         catch (JsonException e)
         {
             throw Malformed(e);
         }
+
+        if (body is IHasEventData { Data: { } data })
+        {
+            EventDataRules.Check(data, "$.data");
+        }
+
+        return body;
     }
 
-    /// <summary>An optional JSON body of any shape (an event payload); null when the body is empty.</summary>
-    /// <exception cref="ApiProblemException">415 not JSON, 413 too large, 400 malformed.</exception>
+    /// <summary>An optional JSON body of any shape (an event payload, checked against <see cref="EventDataRules"/>); null when the body is empty.</summary>
+    /// <exception cref="ApiProblemException">415 not JSON, 413 too large (the body or the data), 400 malformed, 422 data beyond <see cref="EventDataRules"/>.</exception>
     public static async Task<JsonNode?> ReadOptionalJsonAsync(HttpRequest request, CancellationToken cancellationToken, int limit = DefaultLimit)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -74,14 +82,18 @@ public static class RequestBody
             return null;
         }
 
+        JsonNode? data;
         try
         {
-            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            data = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
         }
         catch (JsonException e)
         {
             throw Malformed(e);
         }
+
+        EventDataRules.Check(data, "$");
+        return data;
     }
 
     /// <summary>

@@ -85,6 +85,8 @@ public static class JourneyHostExtensions
             {
                 options.EmailTemplateFolder = settings.EmailTemplatesFolder;
                 options.BusinessHours = settings.BusinessHours;
+                options.Validation = settings.TemplateValidation;
+                options.Liquid = settings.TemplateValidation.Liquid;
             });
 
         // Delivery: the dev mailbox or SendGrid (Journeys:Email), the durable delivery ledger beside the other data files,

@@ -1,3 +1,5 @@
+using JourneyOrchestrator.Templates.Emails;
+
 namespace JourneyOrchestrator.Host.Configuration;
 
 /// <summary>
@@ -80,6 +82,12 @@ public sealed class JourneyHostOptions
 
         /// <summary>How much a template document may ask of the loader (<c>Journeys__Templates__Limits__MaxDepth</c>, ...; docs/security.md).</summary>
         public JourneyOrchestrator.Templates.Loading.TemplateLimits Limits { get; set; } = new();
+
+        /// <summary>The shortest wait every loop of steps must pass (ISO 8601 such as PT1H, or 01:00:00); one hour when empty.</summary>
+        public string? MinimumLoopWait { get; set; }
+
+        /// <summary>The Liquid limits of every render (e-mail subjects and bodies, task titles).</summary>
+        public LiquidLimits Liquid { get; set; } = new();
     }
 
     public sealed class ApiKeySection

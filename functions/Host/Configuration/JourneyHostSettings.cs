@@ -5,6 +5,7 @@ using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Storage.Sqlite.Data;
 using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Scheduling;
+using JourneyOrchestrator.Templates.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
@@ -52,6 +53,8 @@ public sealed record JourneyHostSettings
 
     /// <summary>The checked <c>Journeys:Templates:Limits</c> for template documents.</summary>
     public TemplateLimits TemplateLimits { get; init; } = new();
+    /// <summary>The validator's limits: <c>Journeys__Templates__MinimumLoopWait</c> (default PT1H) and the Liquid limits (<c>Journeys__Templates__Liquid__*</c>).</summary>
+    public TemplateValidationOptions TemplateValidation { get; init; } = new();
     public required IReadOnlyList<ApiKey> ApiKeys { get; init; }
     public required BusinessHoursOptions BusinessHours { get; init; }
     /// <summary>The erasure hash key (<c>Journeys__Erasure__HashKey</c>), or null for the built-in one.</summary>
@@ -142,6 +145,7 @@ public sealed record JourneyHostSettings
             TemplatesFolder = templates,
             PublishOnStartup = options.Templates.PublishOnStartup,
             TemplateLimits = ResolveTemplateLimits(options.Templates.Limits, problems),
+            TemplateValidation = ResolveTemplateValidation(options.Templates, problems),
             ApiKeys = ResolveKeys(options.ApiKeys, development, problems),
             BusinessHours = ResolveBusinessHours(options.BusinessHours, problems),
             ErasureHashKey = ResolveErasureKey(options.Erasure.HashKey, problems),
@@ -254,6 +258,23 @@ public sealed record JourneyHostSettings
         }
 
         return (path, Path.Combine(path, RuntimeFileName));
+    }
+
+    private static TemplateValidationOptions ResolveTemplateValidation(JourneyHostOptions.TemplatesSection templates, List<string> problems)
+    {
+        var wait = TemplateValidationOptions.DefaultMinimumLoopWait;
+        if (!string.IsNullOrWhiteSpace(templates.MinimumLoopWait) && !TemplateValidationOptions.TryParseWait(templates.MinimumLoopWait, out wait))
+        {
+            problems.Add($"Journeys__Templates__MinimumLoopWait '{templates.MinimumLoopWait}' is not a fixed, non-negative duration (e.g. PT1H, P1D or 01:00:00; no years or months).");
+        }
+
+        var liquid = templates.Liquid;
+        if (liquid.MaxSteps < 1 || liquid.MaxRangeLength < 1 || liquid.MaxRecursion < 1 || liquid.MaxBodyLength < 1 || liquid.MaxLineLength < 1 || liquid.MaxValueLength < 1)
+        {
+            problems.Add("Journeys__Templates__Liquid__* (MaxSteps, MaxRangeLength, MaxRecursion, MaxBodyLength, MaxLineLength, MaxValueLength) must each be at least 1.");
+        }
+
+        return new TemplateValidationOptions { MinimumLoopWait = wait, Liquid = liquid };
     }
 
     private static string ResolveTemplates(string? configured, string contentRoot, List<string> problems)

@@ -17,10 +17,10 @@ public static class CustomerEndpoints
         group.MapPut("/{customerId}", PutAsync)
             .WithName("PutCustomer")
             .WithSummary("Create or update a customer profile")
-            .WithDescription("Creates (201) or updates (200) the profile of a customer of a dealer: e-mail, names, locale, optional IANA time zone and e-mail consent. Journeys read the e-mail address and consent fresh when they send.")
+            .WithDescription("Creates (201) or updates (200) the profile of a customer of a dealer: e-mail, names, locale, optional IANA time zone and e-mail consent. Journeys read the e-mail address and consent fresh when they send. 422 names with line breaks or other control characters.")
             .Accepts<PutCustomerRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapGet("/{customerId}", GetAsync)
             .WithName("GetCustomer")
@@ -31,10 +31,10 @@ public static class CustomerEndpoints
         group.MapPost("/{customerId}/events", RaiseAsync)
             .WithName("RaiseCustomerEvent")
             .WithSummary("Raise a customer event")
-            .WithDescription("How dealer systems talk: they know customers, not journey ids. Upserts the profile if 'customer' is given, raises the event into every running journey of the customer (only those with journeyKey, when given), and starts a journey of every template whose entry events include the name. 202 with the ids of the journeys it reached. Send an eventId: a repeated eventId changes nothing and answers 202 again.")
+            .WithDescription("How dealer systems talk: they know customers, not journey ids. Upserts the profile if 'customer' is given, raises the event into every running journey of the customer (only those with journeyKey, when given), and starts a journey of every template whose entry events include the name. 202 with the ids of the journeys it reached. Send an eventId: a repeated eventId changes nothing and answers 202 again. Data limits: 32 levels deep, numbers within double range (422 with the path), 64 KB (413).")
             .Accepts<CustomerEventRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         return routes;
     }

@@ -43,10 +43,10 @@ public static class JourneyEndpoints
         group.MapPost("/{id}/events/{name}", RaiseAsync)
             .WithName("RaiseJourneyEvent")
             .WithSummary("Raise an event into a journey")
-            .WithDescription("Raises event {name} into the journey. The body is the event's data as a JSON object (or empty). Pass eventId (query) to make retries safe: a repeated id is accepted and ignored. 404 unknown journey, 410 finished journey.")
+            .WithDescription("Raises event {name} into the journey. The body is the event's data as a JSON object (or empty). Pass eventId (query) to make retries safe: a repeated id is accepted and ignored. 404 unknown journey, 410 finished journey; data limits as for customer events (422 with the path, 413 over 64 KB).")
             .Accepts<Dictionary<string, object>>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status410Gone).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         foreach (var action in new[] { "terminate", "suspend", "resume" })
         {

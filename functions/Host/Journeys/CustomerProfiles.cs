@@ -50,8 +50,8 @@ public static class CustomerProfiles
             errors.Add(path + ".email", "Must be one e-mail address, like anna@example.com.");
         }
 
-        errors.Text(path + ".firstName", firstName, InputRules.MaxNameLength, required: true);
-        errors.Text(path + ".lastName", lastName, InputRules.MaxNameLength, required: true);
+        errors.Line(path + ".firstName", firstName, InputRules.MaxNameLength, required: true); // one line: names go into e-mail subjects
+        errors.Line(path + ".lastName", lastName, InputRules.MaxNameLength, required: true);
         if (locale is null)
         {
             errors.Add(path + ".locale", "Required.");

@@ -28,13 +28,15 @@ public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer r
         }
 
         string title;
+        string? renderError = null;
         try
         {
             title = renderer.Render(input.Title, input.Model, html: false).Trim();
         }
-        catch (FormatException)
+        catch (FormatException e)
         {
             title = input.Title; // the validator rejects broken Liquid; show the raw text rather than lose the task
+            renderError = e.Message; // e.g. a Liquid limit (LiquidLimits.MaxLineLength): said in the touchpoint
         }
 
         var now = time.GetUtcNow();
@@ -63,7 +65,7 @@ public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer r
             Channel = "task",
             Name = input.Task,
             Status = "created",
-            Detail = title,
+            Detail = renderError is null ? title : $"the title was not rendered: {renderError}",
             Cause = input.Cause,
             OccurredAt = now,
         }, cancellationToken);

@@ -122,7 +122,7 @@ public sealed class SendEmailActivity(
         string subject, body;
         try
         {
-            subject = renderer.Render(text.Subject, model, html: false).Trim();
+            subject = renderer.RenderLine(text.Subject, model); // one line: no CR/LF from names or data in the header
             body = renderer.Render(text.Body, model, html: true);
         }
         catch (FormatException e)

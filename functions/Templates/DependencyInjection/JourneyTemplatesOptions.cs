@@ -1,4 +1,6 @@
+using JourneyOrchestrator.Templates.Emails;
 using JourneyOrchestrator.Templates.Scheduling;
+using JourneyOrchestrator.Templates.Validation;
 
 namespace JourneyOrchestrator.Templates.DependencyInjection;
 
@@ -9,4 +11,10 @@ public sealed class JourneyTemplatesOptions
     public string EmailTemplateFolder { get; set; } = "";
 
     public BusinessHoursOptions BusinessHours { get; set; } = new();
+
+    /// <summary>The validator's limits: the minimum wait in a loop of steps (<c>Journeys:Templates:MinimumLoopWait</c>, default one hour).</summary>
+    public TemplateValidationOptions Validation { get; set; } = new();
+
+    /// <summary>The Liquid limits of every render (e-mail subjects and bodies, task titles); <c>Journeys:Templates:Liquid:*</c>.</summary>
+    public LiquidLimits Liquid { get; set; } = new();
 }

@@ -34,14 +34,14 @@ public static class JourneyTemplatesServiceCollectionExtensions
         services.TryAddSingleton(options);
         services.TryAddSingleton<IEmailTemplateSource>(new FileEmailTemplateSource(options.EmailTemplateFolder));
         services.TryAddSingleton<IBusinessCalendar>(new BusinessCalendar(options.BusinessHours));
-        services.TryAddSingleton<LiquidRenderer>();
+        services.TryAddSingleton(new LiquidRenderer(options.Liquid));
         services.TryAddSingleton<IEmailSender, DevMailboxEmailSender>();
         services.TryAddSingleton<IDeliveryStore, InMemoryDeliveryStore>();
         services.TryAddSingleton(new EmailDeliveryOptions());
         services.TryAddSingleton<ICrmTaskPusher, NoCrmTaskPusher>();
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton(new ErasureHasher());
-        services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>()));
+        services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>(), options.Validation with { Liquid = options.Liquid }));
         builder.AddOrchestration<JourneyInterpreter>(JourneyNames.Orchestration);
         builder.AddActivity<SendEmailActivity>(JourneyNames.SendEmailActivity);
         builder.AddActivity<CreateTaskActivity>(JourneyNames.CreateTaskActivity);

@@ -137,10 +137,18 @@ public sealed partial class TemplateValidator
             {
                 Add($"{path}.email", $"The subject of e-mail template '{step.Email}' has a Liquid error: {error}");
             }
+            else
+            {
+                CheckLimits($"{path}.email", $"The subject of e-mail template '{step.Email}'", text.Subject, html: false);
+            }
 
             if (!LiquidRenderer.TryParse(text.Body, out error))
             {
                 Add($"{path}.email", $"The body of e-mail template '{step.Email}' has a Liquid error: {error}");
+            }
+            else
+            {
+                CheckLimits($"{path}.email", $"The body of e-mail template '{step.Email}'", text.Body, html: true);
             }
         }
 
@@ -149,6 +157,10 @@ public sealed partial class TemplateValidator
             if (step.Title is not null && !LiquidRenderer.TryParse(step.Title, out var error))
             {
                 Add($"{path}.title", $"The title has a Liquid error: {error}");
+            }
+            else if (step.Title is not null)
+            {
+                CheckLimits($"{path}.title", "The title", step.Title, html: false);
             }
 
             CheckDuration($"{path}.dueIn", step.DueIn, allowNegative: false);
@@ -160,6 +172,27 @@ public sealed partial class TemplateValidator
             if (step.Escalate is not null)
             {
                 CheckEscalate($"{path}.escalate", step.Escalate);
+            }
+        }
+
+        /// <summary>
+        /// Renders <paramref name="source"/> with sample data (an empty model) under the Liquid limits: a loop or an output that
+        /// exceeds them without any data would exceed them for every customer. Other render errors depend on the data and are
+        /// left to the send.
+        /// </summary>
+        private void CheckLimits(string path, string what, string source, bool html)
+        {
+            try
+            {
+                renderer.Render(source, [], html);
+            }
+            catch (LiquidLimitException e)
+            {
+                Add(path, $"{what} goes past a Liquid limit even without data: {e.Message}");
+            }
+            catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException or InvalidCastException)
+            {
+                // depends on the data: the send records it
             }
         }
 

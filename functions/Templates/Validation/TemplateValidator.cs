@@ -13,11 +13,17 @@ public sealed record TemplateValidationResult(JourneyTemplate? Template, IReadOn
 
 /// <summary>
 /// Checks a template and returns ALL errors, each with a path into the document and a plain-English message: ids, references
-/// between steps, reachability, loops without a wait, durations, declared events, per-kind properties, phases, e-mail
-/// templates and Liquid syntax, categories, split weights, repeat bounds and conditions. See <c>docs/template-authors.md</c>.
+/// between steps, reachability, loops without a real wait (<see cref="TemplateValidationOptions.MinimumLoopWait"/>), durations, declared events, per-kind properties, phases, e-mail
+/// templates and Liquid syntax (and the Liquid limits, rendered with an empty model), categories, split weights, repeat bounds and conditions. See <c>docs/template-authors.md</c>.
 /// </summary>
-public sealed partial class TemplateValidator(IEmailTemplateSource? emails = null)
+public sealed partial class TemplateValidator(IEmailTemplateSource? emails = null, TemplateValidationOptions? options = null)
 {
+    private readonly TemplateValidationOptions _options = options ?? new TemplateValidationOptions();
+    private readonly LiquidRenderer _renderer = new((options ?? new TemplateValidationOptions()).Liquid);
+
+    /// <summary>The limits this validator checks with.</summary>
+    public TemplateValidationOptions Options => _options;
+
     /// <summary>Loads (YAML or JSON) and validates; errors carry line and column where known.</summary>
     public TemplateValidationResult LoadAndValidate(string text, string? contentType = null)
     {
@@ -34,7 +40,7 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
     public IReadOnlyList<TemplateError> Validate(JourneyTemplate template)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var run = new Run(template, emails);
+        var run = new Run(template, emails, _options, _renderer);
         run.CheckTemplate();
         return run.Errors;
     }
@@ -48,7 +54,7 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
     [GeneratedRegex("^[A-Za-z0-9_-]{1,100}$", RegexOptions.CultureInvariant)]
     internal static partial Regex StepIdPattern();
 
-    private sealed partial class Run(JourneyTemplate template, IEmailTemplateSource? emails)
+    private sealed partial class Run(JourneyTemplate template, IEmailTemplateSource? emails, TemplateValidationOptions options, LiquidRenderer renderer)
     {
         private readonly HashSet<string> _declared = new(template.Events, StringComparer.Ordinal);
         private readonly Dictionary<string, int> _stepIndex = new(StringComparer.Ordinal);
