@@ -238,7 +238,7 @@ public sealed partial class SqliteDeliveryStore : IDeliveryStore, IDeadLetterSto
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; " + SqliteErasure.SecureDelete + ";", cancellationToken).ConfigureAwait(false);
             using var version = Command(connection, null, "PRAGMA user_version");
             var current = Convert.ToInt32(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
             if (current > SchemaVersion)
