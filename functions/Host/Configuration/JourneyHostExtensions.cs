@@ -133,6 +133,7 @@ public static class JourneyHostExtensions
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddJourneyRateLimits(RateLimitOptions.Resolve(builder.Configuration));
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -151,6 +152,7 @@ public static class JourneyHostExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRateLimiter(); // per API key: after authentication, which names the key
         app.UseAuthorization();
 
         app.MapOpenApi().AllowAnonymous();
