@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using JourneyOrchestrator.Core.Client;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -57,7 +58,7 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
         ApiProblemException api => Create(api.Status, api.Title, api.Message, api.Errors),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             Create(StatusCodes.Status413PayloadTooLarge, "Request body too large", "The body is larger than this route accepts; see /openapi/v1.json and docs/security.md for the limits.", []),
-        BadHttpRequestException bad => Create(bad.StatusCode, "Bad request", "The request could not be read (its headers or body are malformed); the details are in the server log under the correlation id.", []),
+        BadHttpRequestException bad => Unreadable(bad),
         JsonException json => Malformed(json),
         InstanceAlreadyExistsException => Create(StatusCodes.Status409Conflict, "Conflict", "A journey with this id exists already.", []),
         ArgumentException => Create(StatusCodes.Status400BadRequest, "Bad request", "A value in the request was refused by an input check; the details are in the server log under the correlation id.", []),
@@ -75,6 +76,26 @@ public sealed partial class ApiExceptionHandler(IProblemDetailsService problems,
 
         return problem;
     }
+
+    /// <summary>
+    /// A parameter that could not be bound (<c>?pageSize=abc</c>) is named, from the framework's message, in our own words
+    /// (the framework's text names the parameter's .NET type and echoes the value); anything else is described generically.
+    /// </summary>
+    private static ProblemDetails Unreadable(BadHttpRequestException bad)
+    {
+        var binding = BindingFailure().Match(bad.Message);
+        if (binding.Success)
+        {
+            var name = binding.Groups["name"].Value;
+            var message = binding.Groups["missing"].Success ? "Required." : "Wrong type or format for this parameter.";
+            return Create(bad.StatusCode, "Bad request", $"{name}: {message}", [new FieldError(name, message)]);
+        }
+
+        return Create(bad.StatusCode, "Bad request", "The request could not be read (its headers or body are malformed); the details are in the server log under the correlation id.", []);
+    }
+
+    [GeneratedRegex("""^(?:Failed to bind parameter|(?<missing>Required parameter)) "[^"]*?(?<name>[A-Za-z_][A-Za-z0-9_]*)"(?: from| was not)""", RegexOptions.CultureInvariant)]
+    private static partial Regex BindingFailure();
 
     /// <summary>Where the JSON is malformed (path, line, byte), from the exception's properties; not its message.</summary>
     private static ProblemDetails Malformed(JsonException json)

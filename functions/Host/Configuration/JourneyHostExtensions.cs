@@ -132,6 +132,9 @@ public static class JourneyHostExtensions
             };
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
+        // A parameter that does not bind (?pageSize=lots) throws in every environment (by default only in Development), so
+        // that ApiExceptionHandler answers with the parameter named, in its own words, and a correlation id.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSingleton<ApiKeyStore>();
         services.AddJourneyRateLimits(RateLimitOptions.Resolve(builder.Configuration));
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
