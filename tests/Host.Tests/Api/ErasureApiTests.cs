@@ -235,12 +235,31 @@ public sealed class ErasureCrashTests : IAsyncLifetime
     [Fact]
     public async Task Erase_CrashBeforeTheProfileIsDeleted_CallingAgainFinishesItWithOneAuditRecord()
     {
-        await using var crashing = _host.WithWebHostBuilder(b => b.ConfigureServices(services =>
+        var crashing = _host.WithWebHostBuilder(b => b.ConfigureServices(services =>
         {
             var original = services.Last(d => d.ServiceType == typeof(IJourneyDataStore));
             services.Remove(original);
             services.AddSingleton<IJourneyDataStore>(sp => new CrashOnceOnEraseDataStore((IJourneyDataStore)original.ImplementationFactory!(sp)));
         }));
+        try
+        {
+            await EraseCrashingThenAgainAsync(crashing);
+        }
+        finally
+        {
+            try
+            {
+                await crashing.DisposeAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The factory and the entry point both stop the host (see HostFactory.DisposeAsync); it has stopped.
+            }
+        }
+    }
+
+    private static async Task EraseCrashingThenAgainAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> crashing)
+    {
         var dealer = crashing.CreateClient();
         dealer.DefaultRequestHeaders.Add("X-Api-Key", HostFactory.DealerKey);
         var admin = crashing.CreateClient();
