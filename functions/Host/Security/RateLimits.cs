@@ -32,9 +32,10 @@ public sealed class RateLimitOptions
     public int PerKeyPerSecond { get; set; } = 200;
 
     /// <summary>
-    /// A header that holds the client's address (first entry of a comma-separated list, e.g. <c>X-Forwarded-For</c>), used
-    /// instead of the connection's address. Only behind a proxy that sets it (otherwise a client could name any address).
-    /// Empty: the connection's address.
+    /// A header that holds the client's address, e.g. <c>X-Forwarded-For</c>, used instead of the connection's address: its
+    /// <b>last</b> entry (the one the proxy in front of the host added; earlier entries are whatever the client sent), an
+    /// address or address:port. Only behind a proxy that appends it (otherwise a client could name any address). Empty, or
+    /// the header missing or unreadable: the connection's address.
     /// </summary>
     public string? ClientAddressHeader { get; set; }
 
@@ -82,10 +83,17 @@ public sealed class RateLimitOptions
     {
         ArgumentNullException.ThrowIfNull(context);
         if (!string.IsNullOrWhiteSpace(ClientAddressHeader) &&
-            context.Request.Headers[ClientAddressHeader].ToString().Split(',', StringSplitOptions.TrimEntries)[0] is { Length: > 0 } forwarded &&
-            IPAddress.TryParse(forwarded, out var address))
+            context.Request.Headers[ClientAddressHeader].ToString().Split(',', StringSplitOptions.TrimEntries)[^1] is { Length: > 0 } forwarded)
         {
-            return address.ToString();
+            if (IPAddress.TryParse(forwarded, out var address))
+            {
+                return address.ToString();
+            }
+
+            if (IPEndPoint.TryParse(forwarded, out var endpoint))
+            {
+                return endpoint.Address.ToString();
+            }
         }
 
         return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
