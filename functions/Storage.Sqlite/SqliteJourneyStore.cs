@@ -174,6 +174,7 @@ public sealed class SqliteJourneyStore : IJourneyStore
                 pragma.ExecuteNonQuery();
             }
 
+            session.Execute(SqliteErasure.SecureDelete);
             if (writer)
             {
                 var mode = session.Command("PRAGMA journal_mode = WAL").ExecuteScalar() as string;
@@ -722,8 +723,24 @@ public sealed class SqliteJourneyStore : IJourneyStore
 
     // ---- erasure ---------------------------------------------------------------------------
 
-    /// <remarks>One transaction on the writer thread: the lock check, every rewrite and deletion, and the instance row.</remarks>
-    public Task<EraseResult> ErasePersonalDataAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// One transaction on the writer thread: the lock check, every rewrite and deletion, and the instance row. The old
+    /// content is overwritten with zeros in the file (<c>secure_delete</c>), and afterwards (also when it was erased before,
+    /// so that calling again finishes an interrupted one) the WAL is checkpointed and truncated, so no old page image of the
+    /// instance stays in <c>-wal</c>.
+    /// </remarks>
+    public async Task<EraseResult> ErasePersonalDataAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken = default)
+    {
+        var result = await EraseInTransactionAsync(instanceId, erasure, cancellationToken).ConfigureAwait(false);
+        if (result.Outcome is EraseOutcome.Erased or EraseOutcome.AlreadyErased)
+        {
+            await Task.Run(() => SqliteErasure.CheckpointAndTruncate(_connectionString, _path), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private Task<EraseResult> EraseInTransactionAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(instanceId);
         ArgumentNullException.ThrowIfNull(erasure);

@@ -93,3 +93,51 @@ internal static class SqliteCommandExtensions
     public static long? GetNullableInt64(this SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 }
+
+/// <summary>
+/// What makes deleted data unrecoverable from a SQLite file (erasure, GDPR): <see cref="SecureDelete"/> on every connection,
+/// so that a DELETE or UPDATE overwrites the old content with zeros (in the page's free space, freed pages and overflow
+/// pages) instead of leaving it there, and <see cref="CheckpointAndTruncate"/> after an erase, so that the old page images
+/// in the write-ahead log (<c>-wal</c>) are copied over and the log truncated to zero bytes.
+/// </summary>
+internal static class SqliteErasure
+{
+    /// <summary>Run on every connection right after it is opened (a per-connection setting).</summary>
+    public const string SecureDelete = "PRAGMA secure_delete = ON";
+
+    private const int CheckpointAttempts = 50;
+    private static readonly TimeSpan CheckpointPause = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// <c>PRAGMA wal_checkpoint(TRUNCATE)</c> on a connection of its own (outside any transaction): every frame of the WAL is
+    /// written to the database file and the WAL is truncated to zero bytes. Tried again while a reader still uses an older
+    /// snapshot (about five seconds at most).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The WAL stayed in use; what was erased is erased in the database, but old
+    /// page images may still be in the WAL until the next successful checkpoint (calling the erase again does one).</exception>
+    public static void CheckpointAndTruncate(string connectionString, string path)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        for (var attempt = 1; ; attempt++)
+        {
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+                using var reader = command.ExecuteReader();
+                if (reader.Read() && reader.GetInt64(0) == 0)
+                {
+                    return;
+                }
+            }
+
+            if (attempt == CheckpointAttempts)
+            {
+                throw new InvalidOperationException(
+                    $"The write-ahead log of '{path}' could not be checkpointed and truncated after an erase (a reader kept it busy); call the erase again.");
+            }
+
+            Thread.Sleep(CheckpointPause);
+        }
+    }
+}

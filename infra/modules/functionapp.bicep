@@ -32,6 +32,7 @@ var baseUrl = empty(publicBaseUrl) ? 'https://${appName}.azurewebsites.net' : pu
 var secret = {
   adminApiKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=admin-api-key)'
   unsubscribeSigningKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=unsubscribe-signing-key)'
+  erasureHashKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=erasure-hash-key)'
   sendGridApiKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=sendgrid-api-key)'
   sendGridWebhookPublicKey: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=sendgrid-webhook-public-key)'
 }
@@ -66,6 +67,10 @@ var baseSettings = [
   { name: 'Journeys__Email__Provider', value: emailProvider }
   { name: 'Journeys__Email__Unsubscribe__BaseUrl', value: baseUrl }
   { name: 'Journeys__Email__Unsubscribe__SigningKey', value: secret.unsubscribeSigningKey }
+  { name: 'Journeys__Erasure__HashKey', value: secret.erasureHashKey }
+  // Every request reaches the custom handler from the Functions host on the loopback: the lockout after failed API keys
+  // counts per client address as the front end appended it (docs/security.md, "Hardening").
+  { name: 'Journeys__RateLimits__ClientAddressHeader', value: 'X-Forwarded-For' }
 ]
 
 // SendGrid's key and webhook key only when SendGrid sends: set both secrets before choosing it (docs/azure-deployment.md).

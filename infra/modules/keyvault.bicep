@@ -13,7 +13,7 @@ param adminKeySeed string
 @description('Seed of the unsubscribe-link signing key; azd keeps it from one provision to the next.')
 param unsubscribeSeed string
 
-// Secrets the host reads: admin-api-key and unsubscribe-signing-key (derived here from seeds azd generates once), sendgrid-api-key and
+// Secrets the host reads: admin-api-key, unsubscribe-signing-key and erasure-hash-key (derived here from seeds azd generates once), sendgrid-api-key and
 // sendgrid-webhook-public-key (set them yourself before Journeys__Email__Provider=SendGrid, e.g. `az keyvault secret set`).
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -64,6 +64,16 @@ resource unsubscribeKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   name: 'unsubscribe-signing-key'
   properties: {
     value: base64('${guid(unsubscribeSeed, 'unsubscribe-1')}${guid(unsubscribeSeed, 'unsubscribe-2')}')
+  }
+}
+
+// The erasure hash key (Journeys__Erasure__HashKey, required outside Development): base64 of 72 bytes derived from the seed
+// (stable while the seed is; it must never change, or erased addresses would become mailable again).
+resource erasureKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'erasure-hash-key'
+  properties: {
+    value: base64('${guid(unsubscribeSeed, 'erasure-hash-1')}${guid(unsubscribeSeed, 'erasure-hash-2')}')
   }
 }
 

@@ -5,7 +5,7 @@ namespace JourneyOrchestrator.Storage.Conformance;
 
 public abstract partial class JourneyStoreConformanceTests
 {
-    private const string Secret = "anna@example.com";
+    protected const string Secret = "anna@example.com";
     private const string Redacted = """{"erased":true}""";
 
     /// <summary>A redaction that replaces any payload mentioning <see cref="Secret"/> (idempotent, deterministic).</summary>
@@ -18,7 +18,7 @@ public abstract partial class JourneyStoreConformanceTests
     };
 
     /// <summary>A running instance with personal data in its input, history, custom status, a buffered event, a timer and an activity.</summary>
-    private async Task<InstanceRecord> PersonalInstanceAsync(string instanceId)
+    protected async Task<InstanceRecord> PersonalInstanceAsync(string instanceId)
     {
         var instance = NewInstance(instanceId, new Dictionary<string, string> { ["dealer"] = "d-1", ["customer"] = "anna" }) with
         {

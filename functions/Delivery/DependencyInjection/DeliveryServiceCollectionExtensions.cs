@@ -76,7 +76,9 @@ public static class DeliveryServiceCollectionExtensions
             throw new ArgumentException("Every Journeys:Dealers:{id}:Crm:Url needs a :Crm:Secret (the HMAC key of the signature).", nameof(configuration));
         }
 
-        services.AddHttpClient(CrmHttpClient, http => http.Timeout = TimeSpan.FromSeconds(30));
+        // No redirects: the signed body and its signature must never be sent anywhere but the configured URL.
+        services.AddHttpClient(CrmHttpClient, http => http.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(HttpCrmTaskPusher.CreateHandler);
         services.Replace(ServiceDescriptor.Singleton<ICrmTaskPusher>(sp => new HttpCrmTaskPusher(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(CrmHttpClient), crm, sp.GetRequiredService<TimeProvider>())));
         services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => (IDeadLetterStore)sp.GetRequiredService<IDeliveryStore>()));

@@ -14,8 +14,11 @@ namespace JourneyOrchestrator.Delivery.Webhooks;
 /// </summary>
 public static class SendGridWebhookEndpoints
 {
-    /// <summary>Largest accepted body (SendGrid batches events; a batch stays well below this).</summary>
-    public const int MaxBodyBytes = 4 * 1024 * 1024;
+    /// <summary>
+    /// Largest accepted body: 1 MiB (SendGrid batches events; a batch stays well below this). The host's server-wide cap
+    /// (Kestrel's <c>MaxRequestBodySize</c>) is 1 MiB + 1 KiB, so this route's own check is what answers.
+    /// </summary>
+    public const int MaxBodyBytes = 1024 * 1024;
 
     public static IEndpointRouteBuilder MapSendGridWebhookEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -51,7 +54,7 @@ public static class SendGridWebhookEndpoints
         var body = await ReadBodyAsync(request, cancellationToken);
         if (body is null)
         {
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is larger than {MaxBodyBytes} bytes.");
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The body is larger than 1 MiB ({MaxBodyBytes} bytes).");
         }
 
         using (var verifier = new SendGridSignature(settings.WebhookPublicKey))
@@ -68,7 +71,9 @@ public static class SendGridWebhookEndpoints
         }
         catch (JsonException e)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Malformed events", e.Message);
+            // Where, not the parser's own text (no exception text in answers).
+            var where = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
+            return Problem(StatusCodes.Status400BadRequest, "Malformed events", $"The body is not a JSON array of SendGrid events{where}.");
         }
     }
 

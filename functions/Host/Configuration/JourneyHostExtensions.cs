@@ -4,6 +4,7 @@ using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Delivery;
 using JourneyOrchestrator.Delivery.Crm;
 using JourneyOrchestrator.Delivery.DependencyInjection;
+using JourneyOrchestrator.Delivery.Scheduling;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Clock;
 using JourneyOrchestrator.Host.Endpoints;
@@ -99,6 +100,15 @@ public static class JourneyHostExtensions
             });
         }
 
+        // CRM webhooks: https only outside Development (exit code 2 with the setting named otherwise).
+        var crmProblems = HttpCrmTaskPusher.Check(
+            DealerConfiguration.Read(builder.Configuration).Where(d => d.Value.Crm is not null).ToDictionary(d => d.Key, d => d.Value.Crm!, StringComparer.Ordinal),
+            allowPlainHttp: builder.Environment.IsDevelopment());
+        if (crmProblems.Count > 0)
+        {
+            throw new HostConfigurationException(crmProblems);
+        }
+
         services.AddJourneyDelivery(builder.Configuration);
         services.AddProductDataStores(settings);
 
@@ -128,7 +138,11 @@ public static class JourneyHostExtensions
             };
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
+        // A parameter that does not bind (?pageSize=lots) throws in every environment (by default only in Development), so
+        // that ApiExceptionHandler answers with the parameter named, in its own words, and a correlation id.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSingleton<ApiKeyStore>();
+        services.AddJourneyRateLimits(RateLimitOptions.Resolve(builder.Configuration));
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -147,6 +161,7 @@ public static class JourneyHostExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
+        app.UseRateLimiter(); // per API key: after authentication, which names the key
         app.UseAuthorization();
 
         app.MapOpenApi().AllowAnonymous();
@@ -156,12 +171,17 @@ public static class JourneyHostExtensions
         app.MapErasureEndpoints();
         app.MapTemplateEndpoints();
         app.MapTaskEndpoints();
-        app.MapMailboxEndpoints();
         app.MapDeliveryEndpoints();
         app.MapDeadLetterEndpoints().RequireAuthorization(Roles.AdminPolicy);
-        if (settings.Clock == ClockMode.Manual)
+
+        // /api/dev/*: only in Development (outside it they do not exist: 404 like any unknown route).
+        if (app.Environment.IsDevelopment())
         {
-            app.MapManualClockEndpoints();
+            app.MapMailboxEndpoints();
+            if (settings.Clock == ClockMode.Manual)
+            {
+                app.MapManualClockEndpoints();
+            }
         }
 
         if (settings.IsCustomHandler)

@@ -148,7 +148,7 @@ public sealed record JourneyHostSettings
             TemplateValidation = ResolveTemplateValidation(options.Templates, problems),
             ApiKeys = ResolveKeys(options.ApiKeys, development, problems),
             BusinessHours = ResolveBusinessHours(options.BusinessHours, problems),
-            ErasureHashKey = ResolveErasureKey(options.Erasure.HashKey, problems),
+            ErasureHashKey = ResolveErasureKey(options.Erasure.HashKey, development, problems),
         };
     }
 
@@ -225,10 +225,19 @@ public sealed record JourneyHostSettings
         return settings with { CustomHandlerPort = port, InvocationBudget = budget };
     }
 
-    private static byte[]? ResolveErasureKey(string? configured, List<string> problems)
+    /// <summary>The erasure hash key; outside Development one must be configured (the built-in key is in the source).</summary>
+    private static byte[]? ResolveErasureKey(string? configured, bool development, List<string> problems)
     {
         if (string.IsNullOrWhiteSpace(configured))
         {
+            if (!development)
+            {
+                problems.Add(
+                    "Journeys__Erasure__HashKey is not set. Outside Development the host needs its own erasure key (base64 of at least 32 bytes: " +
+                    "openssl rand -base64 32; keep it in a secret store and never change it): the built-in key is public (it is in the source), " +
+                    "so the hashes kept after an erase could be tested against guessed addresses.");
+            }
+
             return null;
         }
 

@@ -10,7 +10,8 @@ namespace JourneyOrchestrator.Host.Endpoints;
 
 /// <summary>
 /// <c>/api/dev</c>: the development mailbox (rendered e-mails; no e-mail leaves the machine) and, only when the clock is
-/// manual, the clock itself.
+/// manual, the clock itself. Mapped in Development only (<c>MapJourneyHost</c>): in any other environment no <c>/api/dev</c>
+/// route exists.
 /// </summary>
 public static class DevEndpoints
 {

@@ -26,12 +26,16 @@ public sealed partial class CustomerErasureService(
     JourneyClient client,
     IJourneyDataStore data,
     IDeliveryStore delivery,
+    IDeadLetterStore deadLetters,
     ErasureHasher hasher,
     TimeProvider time,
     ILogger<CustomerErasureService> logger)
 {
     /// <summary>The reason recorded in erased journeys (no personal data).</summary>
     public const string Reason = "personal data erased on request (GDPR art. 17)";
+
+    /// <summary>What replaces an erased journey's <c>journeyKey</c> tag (dealers use e-mail addresses and deal numbers as keys).</summary>
+    public const string ErasedKey = "erased";
 
     private const int LockedAttempts = 20;
     private static readonly TimeSpan LockedPause = TimeSpan.FromMilliseconds(100);
@@ -56,6 +60,7 @@ public sealed partial class CustomerErasureService(
             {
                 // Erased already: sweep what an activity that was running during the erase may have written since, and
                 // answer as the first time.
+                await RemoveDeadLettersAsync(dealerId, await ErasedInstancesAsync(dealerId, pseudonym, cancellationToken), cancellationToken);
                 await delivery.EraseCustomerAsync(dealerId, customerId, null, null, time.GetUtcNow(), cancellationToken);
                 await data.EraseCustomerAsync(dealerId, customerId, null, pseudonym, cancellationToken);
                 return latest;
@@ -76,14 +81,22 @@ public sealed partial class CustomerErasureService(
 
         // 1. Delivery first: the erased-address marker stops every send to the address from here on (an activity that is
         //    running now checks it again just before it calls the provider), and it needs the address, which the profile holds.
+        //    The CRM dead letters of the customer's journeys (also those erased by an interrupted earlier run) go with it.
+        var deadLetters = await RemoveDeadLettersAsync(dealerId, [.. journeys, .. await ErasedInstancesAsync(dealerId, pseudonym, cancellationToken)], cancellationToken);
         var address = profile?.Email;
         var sends = await delivery.EraseCustomerAsync(
             dealerId, customerId, address, address is null ? null : hasher.AddressHash(dealerId, address), time.GetUtcNow(), cancellationToken);
-        record = record with { DeliveryRows = record.DeliveryRows + sends.Sends, Suppressions = record.Suppressions + sends.Suppressions };
+        record = record with
+        {
+            DeliveryRows = record.DeliveryRows + sends.Sends,
+            Suppressions = record.Suppressions + sends.Suppressions,
+            DeadLetters = record.DeadLetters + deadLetters,
+        };
         await data.SaveErasureAsync(record, cancellationToken);
 
-        // 2. The journeys: each one in one store transaction; its customer tag becomes the pseudonym.
-        var tags = new Dictionary<string, string> { [JourneyNames.CustomerTag] = pseudonym };
+        // 2. The journeys: each one in one store transaction; its customer tag becomes the pseudonym, its journey key (a
+        //    dealer's key may be an e-mail address) "erased".
+        var tags = new Dictionary<string, string> { [JourneyNames.CustomerTag] = pseudonym, [JourneyNames.JourneyKeyTag] = ErasedKey };
         foreach (var journey in journeys)
         {
             var result = await EraseJourneyAsync(journey.InstanceId, tags, cancellationToken);
@@ -138,6 +151,34 @@ public sealed partial class CustomerErasureService(
             // A real pause (not the runtime clock): an episode holds its lock for milliseconds.
             await Task.Delay(LockedPause, cancellationToken);
         }
+    }
+
+    /// <summary>The journeys erased before (tagged with the pseudonym): an interrupted run's, or those of an earlier erase.</summary>
+    private Task<List<InstanceRecord>> ErasedInstancesAsync(string dealerId, string pseudonym, CancellationToken cancellationToken) =>
+        TaggedInstancesAsync(dealerId, pseudonym, cancellationToken);
+
+    /// <summary>
+    /// Removes the dealer's CRM dead letters of <paramref name="journeys"/> (a dead letter names the task and the journey; the
+    /// task, and with it what the CRM was sent, is deleted by the erase). Returns how many.
+    /// </summary>
+    private async Task<int> RemoveDeadLettersAsync(string dealerId, List<InstanceRecord> journeys, CancellationToken cancellationToken)
+    {
+        if (journeys.Count == 0)
+        {
+            return 0;
+        }
+
+        var ids = journeys.Select(j => j.InstanceId).ToHashSet(StringComparer.Ordinal);
+        var removed = 0;
+        foreach (var letter in await deadLetters.ListDeadLettersAsync(dealerId, cancellationToken))
+        {
+            if (ids.Contains(letter.JourneyId) && await deadLetters.RemoveDeadLetterAsync(letter.Id, cancellationToken))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
     }
 
     private Task<List<InstanceRecord>> TaggedInstancesAsync(string dealerId, string customerId, CancellationToken cancellationToken) =>

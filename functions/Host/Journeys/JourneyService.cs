@@ -335,7 +335,7 @@ public sealed partial class JourneyService(
         if (includeHistory)
         {
             var events = await client.GetStatusAsync(id, includeHistory: true, cancellationToken);
-            history = JsonSerializer.SerializeToNode(events?.History ?? [], HistoryJson.Options);
+            history = FailureViews.Redact(JsonSerializer.SerializeToNode(events?.History ?? [], HistoryJson.Options), caller);
         }
 
         var input = ReadInput(instance);
@@ -358,7 +358,7 @@ public sealed partial class JourneyService(
             Touchpoints = touchpoints,
             CustomStatus = ParseJson(instance.CustomStatus),
             Output = ParseJson(instance.Output),
-            Failure = instance.Failure is { } failure ? $"{failure.ErrorType}: {failure.Message}" : null,
+            Failure = FailureViews.Describe(instance.Failure, caller),
             CreatedAt = instance.CreatedAt,
             LastUpdatedAt = instance.LastUpdatedAt,
             CompletedAt = instance.CompletedAt,

@@ -22,23 +22,38 @@ public sealed class ApiKeyStore
 
     public ApiKey? Find(string presented) => _byHash.GetValueOrDefault(Hash(presented));
 
+    /// <summary>A name for a key that does not reveal it (the first 16 hex digits of its SHA-256): the per-key rate limit's partition.</summary>
+    public static string KeyId(ApiKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Hash(key.Key)[..16];
+    }
+
     private static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 }
 
 /// <summary>
-/// Authenticates <c>X-Api-Key</c>. No header: anonymous (401 where a key is needed). Unknown key: 401. 401 and 403 answers
-/// are problem details that say what to send.
+/// Authenticates <c>X-Api-Key</c>. No header: anonymous (401 where a key is needed). Unknown key: 401, and counted against the
+/// client's address (<see cref="FailedKeyLockout"/>): a client with too many unknown keys in a window gets 429 with
+/// <c>Retry-After</c> for every key it presents until the window ends. 401, 403 and 429 answers are problem details that
+/// say what to send. The principal carries <see cref="KeyIdClaim"/> (the per-key rate limit's partition).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyStore keys,
+    FailedKeyLockout lockout,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
+
+    /// <summary>The claim naming the key (<see cref="ApiKeyStore.KeyId"/>), never the key itself.</summary>
+    public const string KeyIdClaim = "journeys:key";
+
+    private TimeSpan? _lockedOutFor;
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -47,12 +62,24 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
+        var client = lockout.Options.ClientAddress(Context);
+        if (lockout.IsLockedOut(client, out var retryAfter))
+        {
+            _lockedOutFor = retryAfter;
+            return Task.FromResult(AuthenticateResult.Fail("Too many unknown API keys from this client."));
+        }
+
         if (values.Count > 1 || keys.Find(values[0]!) is not { } key)
         {
+            lockout.RecordFailure(client);
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 
-        List<Claim> claims = [new(ClaimTypes.Role, key.Role), new(ClaimTypes.Name, key.Role + (key.DealerId is null ? "" : ":" + key.DealerId))];
+        List<Claim> claims =
+        [
+            new(ClaimTypes.Role, key.Role), new(ClaimTypes.Name, key.Role + (key.DealerId is null ? "" : ":" + key.DealerId)),
+            new(KeyIdClaim, ApiKeyStore.KeyId(key)),
+        ];
         if (key.DealerId is not null)
         {
             claims.Add(new Claim(Roles.DealerClaim, key.DealerId));
@@ -64,6 +91,13 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (_lockedOutFor is { } retryAfter)
+        {
+            await RateLimitRegistration.WriteTooManyAsync(Context, retryAfter,
+                $"Too many unknown API keys from this client ({lockout.Options.FailedKeyLimit} per {lockout.Options.FailedKeyWindow}); every key is refused until the Retry-After seconds have passed.");
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{HeaderName}\"";
         var presented = Request.Headers.ContainsKey(HeaderName);

@@ -6,7 +6,18 @@ namespace JourneyOrchestrator.Storage.Sqlite.Data;
 /// <summary>Erasure (GDPR): the customer's rows in one transaction, and the audit records (table <c>erasures</c>).</summary>
 public sealed partial class SqliteJourneyDataStore
 {
-    public Task<CustomerErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string pseudonym, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// One transaction; the old content is overwritten with zeros in the file (<c>secure_delete</c>), and afterwards the WAL
+    /// is checkpointed and truncated, so no old page image of the customer's rows stays in <c>-wal</c>.
+    /// </remarks>
+    public async Task<CustomerErasure> EraseCustomerAsync(string dealerId, string customerId, string? email, string pseudonym, CancellationToken cancellationToken = default)
+    {
+        var erased = await EraseRowsAsync(dealerId, customerId, email, pseudonym, cancellationToken).ConfigureAwait(false);
+        await Task.Run(() => SqliteErasure.CheckpointAndTruncate(_connectionString, _path), CancellationToken.None).ConfigureAwait(false);
+        return erased;
+    }
+
+    private Task<CustomerErasure> EraseRowsAsync(string dealerId, string customerId, string? email, string pseudonym, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dealerId);
         ArgumentNullException.ThrowIfNull(customerId);

@@ -456,6 +456,7 @@ public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
                 pragma.ExecuteNonQuery();
             }
 
+            session.Execute(SqliteErasure.SecureDelete);
             if (writer)
             {
                 var mode = session.Command("PRAGMA journal_mode = WAL").ExecuteScalar() as string;

@@ -1,4 +1,5 @@
 using JourneyOrchestrator.Templates.Delivery;
+using Microsoft.Data.Sqlite;
 
 namespace JourneyOrchestrator.Storage.Sqlite.Delivery;
 
@@ -27,8 +28,25 @@ public sealed partial class SqliteDeliveryStore
                 DELETE FROM suppressions WHERE dealer_id = $dealer AND (customer_id = $customer OR (email <> '' AND email = $email))
                 """, cancellationToken, ("$dealer", dealerId), ("$customer", customerId), ("$email", email?.ToLowerInvariant() ?? "")).ConfigureAwait(false);
             tx.Commit();
+
+            // The old content is zeros in the file already (secure_delete); now no old page image stays in the WAL either.
+            await SqliteErasureCheckpoint(c, cancellationToken).ConfigureAwait(false);
             return new DeliveryErasure(sends, suppressions);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>PRAGMA wal_checkpoint(TRUNCATE)</c> on the store's one connection (every access goes through it, so no reader can
+    /// hold an older snapshot): the WAL's frames go to the database file and the WAL is truncated to zero bytes.
+    /// </summary>
+    private static async Task SqliteErasureCheckpoint(SqliteConnection c, CancellationToken cancellationToken)
+    {
+        using var command = Command(c, null, "PRAGMA wal_checkpoint(TRUNCATE)");
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetInt64(0) != 0)
+        {
+            throw new InvalidOperationException("The write-ahead log of the delivery store could not be checkpointed after an erase; call the erase again.");
+        }
     }
 
     public Task<DateTimeOffset?> GetErasedAddressAsync(string dealerId, string addressHash, CancellationToken cancellationToken = default) =>

@@ -68,6 +68,7 @@ public sealed partial class SqliteDeliveryStore : IDeliveryStore, IDeadLetterSto
     private readonly string _path;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _connection;
+    private int _disposed;
 
     public SqliteDeliveryStore(string path)
     {
@@ -186,8 +187,14 @@ public sealed partial class SqliteDeliveryStore : IDeliveryStore, IDeadLetterSto
             "INSERT INTO webhook_events (provider, event_id, received_at) VALUES ($provider, $id, $now) ON CONFLICT DO NOTHING",
             cancellationToken, ("$provider", provider), ("$id", eventId), ("$now", Time(now))).ConfigureAwait(false) == 1, cancellationToken);
 
+    /// <remarks>Idempotent: the host registers this one object as both <see cref="IDeliveryStore"/> and <see cref="IDeadLetterStore"/>, so it is disposed twice.</remarks>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -238,7 +245,7 @@ public sealed partial class SqliteDeliveryStore : IDeliveryStore, IDeadLetterSto
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; " + SqliteErasure.SecureDelete + ";", cancellationToken).ConfigureAwait(false);
             using var version = Command(connection, null, "PRAGMA user_version");
             var current = Convert.ToInt32(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
             if (current > SchemaVersion)

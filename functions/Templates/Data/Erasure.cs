@@ -46,6 +46,8 @@ public sealed record ErasureRecord
     public int DeliveryRows { get; init; }
     /// <summary>Suppressions deleted (replaced by the erased-address marker).</summary>
     public int Suppressions { get; init; }
+    /// <summary>CRM dead letters of the customer's journeys deleted.</summary>
+    public int DeadLetters { get; init; }
 }
 
 /// <summary>What <see cref="IJourneyDataStore.EraseCustomerAsync"/> deleted or anonymised.</summary>

@@ -14,7 +14,11 @@ public sealed class ConfigurationTests
         ["Journeys:ApiKeys:0:Key"] = "a-long-production-admin-key-0123456789",
         ["Journeys:ApiKeys:0:Role"] = "admin",
         ["Journeys:ApiKeys:0:DealerId"] = null,
+        ["Journeys:Erasure:HashKey"] = ErasureKey,
     };
+
+    /// <summary>A configured erasure key (base64 of 32 bytes): required outside Development.</summary>
+    public const string ErasureKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
     [Fact]
     public void Resolve_ManualClockOutsideDevelopment_IsRefusedWithAClearError()
@@ -43,6 +47,20 @@ public sealed class ConfigurationTests
 
         Assert.Contains("public development key", error.Message, StringComparison.Ordinal);
         Assert.Contains("shorter than 16", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resolve_ProductionWithoutAnErasureKey_IsRefusedNamingTheSetting()
+    {
+        var settings = new Dictionary<string, string?>(ProductionKey);
+        settings.Remove("Journeys:Erasure:HashKey");
+
+        var error = Assert.Throws<HostConfigurationException>(() => Resolve("Production", settings));
+
+        Assert.Contains("Journeys__Erasure__HashKey is not set", error.Message, StringComparison.Ordinal);
+        Assert.Single(error.Problems);
+        Assert.Null(Resolve("Development", []).ErasureHashKey); // Development keeps the built-in key
+        Assert.Equal(32, Resolve("Production", ProductionKey).ErasureHashKey!.Length);
     }
 
     [Theory]

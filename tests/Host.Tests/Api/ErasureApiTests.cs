@@ -110,6 +110,33 @@ public class ErasureApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Erase_JourneyKeyedByTheAddressWithACrmDeadLetter_KeyTagReplacedAndOnlyThatDeadLetterRemoved()
+    {
+        var journey = await Dealer.StartByBrochureAsync(journeyKey: Address); // dealers use e-mail addresses as keys
+        await Host.SettleAsync();
+        var letters = Host.Services.GetRequiredService<JourneyOrchestrator.Templates.Delivery.IDeadLetterStore>();
+        await letters.UpsertDeadLetterAsync(DeadLetter("crm:t-1", HostFactory.Dealer, journey));
+        await letters.UpsertDeadLetterAsync(DeadLetter("crm:t-2", HostFactory.Dealer, "j-another-customer"));
+        await letters.UpsertDeadLetterAsync(DeadLetter("crm:t-3", HostFactory.OtherDealer, journey));
+
+        var record = await (await Admin.PostAsync(U(EraseUri()), null)).ReadJsonAsync(HttpStatusCode.OK);
+
+        Assert.Equal(1, record["deadLetters"]!.GetValue<int>());
+        Assert.Equal(["crm:t-2"], (await letters.ListDeadLettersAsync(HostFactory.Dealer)).Select(l => l.Id));
+        Assert.Single(await letters.ListDeadLettersAsync(HostFactory.OtherDealer));
+        var detail = await Admin.OkJsonAsync($"/api/journeys/{journey}");
+        Assert.Equal("erased", detail["journeyKey"]!.GetValue<string>());
+        Assert.DoesNotContain(Address, detail.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(Address, (await Admin.OkJsonAsync($"/api/journeys?dealer={HostFactory.Dealer}")).ToJsonString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static JourneyOrchestrator.Templates.Delivery.DeadLetter DeadLetter(string id, string dealer, string journey) => new()
+    {
+        Id = id, Channel = "crm", DealerId = dealer, TaskId = id["crm:".Length..], JourneyId = journey,
+        LastError = "CRM of dealer answered 500 Internal Server Error.", Attempts = 6, FailedAt = HostFactory.Start,
+    };
+
+    [Fact]
     public async Task Erase_Twice_AnswersTheSameRecordAndTheAuditTrailHasOne()
     {
         await Dealer.StartByBrochureAsync();
@@ -235,12 +262,31 @@ public sealed class ErasureCrashTests : IAsyncLifetime
     [Fact]
     public async Task Erase_CrashBeforeTheProfileIsDeleted_CallingAgainFinishesItWithOneAuditRecord()
     {
-        await using var crashing = _host.WithWebHostBuilder(b => b.ConfigureServices(services =>
+        var crashing = _host.WithWebHostBuilder(b => b.ConfigureServices(services =>
         {
             var original = services.Last(d => d.ServiceType == typeof(IJourneyDataStore));
             services.Remove(original);
             services.AddSingleton<IJourneyDataStore>(sp => new CrashOnceOnEraseDataStore((IJourneyDataStore)original.ImplementationFactory!(sp)));
         }));
+        try
+        {
+            await EraseCrashingThenAgainAsync(crashing);
+        }
+        finally
+        {
+            try
+            {
+                await crashing.DisposeAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The factory and the entry point both stop the host (see HostFactory.DisposeAsync); it has stopped.
+            }
+        }
+    }
+
+    private static async Task EraseCrashingThenAgainAsync(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> crashing)
+    {
         var dealer = crashing.CreateClient();
         dealer.DefaultRequestHeaders.Add("X-Api-Key", HostFactory.DealerKey);
         var admin = crashing.CreateClient();

@@ -40,6 +40,9 @@ public sealed class HostFactory : WebApplicationFactory<Program>
             ["Journeys:ApiKeys:0:Key"] = OtherDealerKey,
             ["Journeys:ApiKeys:0:Role"] = "dealer",
             ["Journeys:ApiKeys:0:DealerId"] = OtherDealer,
+            // In memory every request comes from the same (unknown) client address: no lockout after failed keys here
+            // (AuthTests alone sends dozens). The lockout is tested through the real process (SecurityEndToEndTests).
+            ["Journeys:RateLimits:FailedKeyLimit"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
