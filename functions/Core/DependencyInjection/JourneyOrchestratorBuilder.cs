@@ -64,7 +64,10 @@ public sealed class JourneyOrchestratorBuilder
 
 public static class JourneyOrchestratorServiceCollectionExtensions
 {
-    /// <summary>Adds the runtime: client, dispatcher, activity worker and the hosted worker service. A store must be added too.</summary>
+    /// <summary>
+    /// Adds the runtime: client (<see cref="JourneyClient"/>, and the SDK's <see cref="Microsoft.DurableTask.Client.DurableTaskClient"/>
+    /// over it), dispatcher, activity worker and the hosted worker service. A store must be added too.
+    /// </summary>
     public static JourneyOrchestratorBuilder AddJourneyOrchestrator(this IServiceCollection services, Action<JourneyRuntimeOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -80,6 +83,8 @@ public static class JourneyOrchestratorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WorkSignal>();
         services.TryAddSingleton<JourneyClient>();
+        services.TryAddSingleton<EmbeddedDurableTaskClient>();
+        services.TryAddSingleton<Microsoft.DurableTask.Client.DurableTaskClient>(sp => sp.GetRequiredService<EmbeddedDurableTaskClient>());
         services.TryAddSingleton<OrchestrationDispatcher>();
         services.TryAddSingleton<ActivityWorker>();
         services.TryAddSingleton<JourneyWorkerService>();
