@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Scheduling;
 
 namespace JourneyOrchestrator.Templates.DependencyInjection;
@@ -9,4 +10,7 @@ public sealed class JourneyTemplatesOptions
     public string EmailTemplateFolder { get; set; } = "";
 
     public BusinessHoursOptions BusinessHours { get; set; } = new();
+
+    /// <summary>What one journey may do per hour before it is failed as a runaway (<see cref="JourneyBudget"/>).</summary>
+    public JourneyBudget Budget { get; set; } = new();
 }

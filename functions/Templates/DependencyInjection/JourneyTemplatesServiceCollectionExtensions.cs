@@ -32,6 +32,7 @@ public static class JourneyTemplatesServiceCollectionExtensions
 
         var services = builder.Services;
         services.TryAddSingleton(options);
+        services.TryAddSingleton(options.Budget.Validated());
         services.TryAddSingleton<IEmailTemplateSource>(new FileEmailTemplateSource(options.EmailTemplateFolder));
         services.TryAddSingleton<IBusinessCalendar>(new BusinessCalendar(options.BusinessHours));
         services.TryAddSingleton<LiquidRenderer>();

@@ -14,15 +14,16 @@ namespace JourneyOrchestrator.Templates.Interpreter;
 /// Deterministic by construction: the template version is immutable, time comes from the context, the split's randomness
 /// and the run id from <see cref="TaskOrchestrationContext.NewGuid"/>, and the business calendar is a pure function of time.
 /// Activities get their idempotency keys from the interpreter (per call, in their input). A repeated event id (engines
-/// deliver at least once) is ignored: the last <see cref="JourneyRun.SeenEventIdLimit"/> ids are remembered.
+/// deliver at least once) is ignored: the last <see cref="JourneyRun.SeenEventIdLimit"/> ids are remembered. A journey over
+/// its <see cref="JourneyBudget"/> (steps, touchpoints, event bytes per hour) fails with <see cref="JourneyBudgetExceededException"/>.
 /// </remarks>
-public sealed class JourneyInterpreter(ITemplateCatalog catalog, IBusinessCalendar calendar) : TaskOrchestrator<JourneyInput, JourneyResult>
+public sealed class JourneyInterpreter(ITemplateCatalog catalog, IBusinessCalendar calendar, JourneyBudget? budget = null) : TaskOrchestrator<JourneyInput, JourneyResult>
 {
     public override Task<JourneyResult> RunAsync(TaskOrchestrationContext context, JourneyInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var template = catalog.Get(input.TemplateId, input.TemplateVersion);
-        return new JourneyRun(context, template, input, calendar).RunAsync();
+        return new JourneyRun(context, template, input, calendar, budget ?? new JourneyBudget()).RunAsync();
     }
 }

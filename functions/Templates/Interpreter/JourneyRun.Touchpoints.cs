@@ -17,6 +17,7 @@ internal sealed partial class JourneyRun
 
     private async Task SendEmailAsync(StepSpec step)
     {
+        Spend(touchpoints: 1);
         // Stable for this occurrence of the step across replays, crashes and retries, so the ledger sends it at most once.
         var deliveryKey = $"{_ctx.InstanceId}:{_runId}:{_input.Iteration}:{step.Id}:{_emailsSent++}";
         var request = new SendEmailRequest
@@ -105,6 +106,7 @@ internal sealed partial class JourneyRun
     /// <summary>Creates the task and pushes it to the CRM; null when the task could not be created (the error is in the status).</summary>
     private async Task<CreateTaskResult?> CreateAndPushTaskAsync(string stepId, CreateTaskRequest request)
     {
+        Spend(touchpoints: 1);
         CreateTaskResult created;
         try
         {

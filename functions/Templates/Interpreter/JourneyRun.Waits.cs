@@ -145,6 +145,7 @@ internal sealed partial class JourneyRun
             }
 
             var (name, payload) = received.Value;
+            Spend(eventBytes: payload is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(payload));
             var eventId = EventIdOf(payload);
             if (!Remember(eventId))
             {

@@ -31,6 +31,8 @@ internal sealed partial class JourneyRun
     private readonly List<HeldEvent> _held;
     private readonly List<string> _seen;
     private readonly string _runId;
+    private readonly JourneyBudget _budget;
+    private BudgetWindow? _window;
     private TouchpointCause _cause;
     private string? _phase;
     private string _currentStep = "";
@@ -39,8 +41,10 @@ internal sealed partial class JourneyRun
     private int _emailsSent;
     private int _calls;
 
-    public JourneyRun(TaskOrchestrationContext ctx, JourneyTemplate template, JourneyInput input, IBusinessCalendar calendar)
+    public JourneyRun(TaskOrchestrationContext ctx, JourneyTemplate template, JourneyInput input, IBusinessCalendar calendar, JourneyBudget budget)
     {
+        _budget = budget;
+        _window = input.Budget;
         _ctx = ctx;
         _template = template;
         _input = input;
@@ -92,6 +96,7 @@ internal sealed partial class JourneyRun
             }
 
             _currentStep = step.Id;
+            Spend(steps: 1);
             if (step.Phase is not null)
             {
                 SetPhase(step.Phase);
@@ -160,8 +165,28 @@ internal sealed partial class JourneyRun
             HeldEvents = _held.Count == 0 ? null : [.. _held],
             SeenEventIds = _seen.Count == 0 ? null : [.. _seen],
             RunId = _runId,
+            Budget = _window,
         });
         return StepOutcome.Finish(Result("continued"));
+    }
+
+    /// <summary>Counts against the hour's budget; throws <see cref="JourneyBudgetExceededException"/> past a limit.</summary>
+    private void Spend(int steps = 0, int touchpoints = 0, long eventBytes = 0)
+    {
+        var window = _window is { } open && Now < open.Start.AddHours(1) ? open : new BudgetWindow(Now);
+        window = window with { Steps = window.Steps + steps, Touchpoints = window.Touchpoints + touchpoints, EventBytes = window.EventBytes + eventBytes };
+        _window = window;
+        Check("steps", window.Steps, _budget.MaxStepsPerHour);
+        Check("touchpoints", window.Touchpoints, _budget.MaxTouchpointsPerHour);
+        Check("event bytes", window.EventBytes, _budget.MaxEventBytesPerHour);
+
+        void Check(string what, long count, long limit)
+        {
+            if (limit > 0 && count > limit)
+            {
+                throw new JourneyBudgetExceededException(_template.Id, _template.Version, _currentStep, what, count, limit, window.Start);
+            }
+        }
     }
 
     private string ChooseBranch(StepSpec step)
