@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Core.Storage;
+using JourneyOrchestrator.Templates.DependencyInjection;
 using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Scheduling;
@@ -120,6 +122,22 @@ public sealed class JourneyBudgetTests
     }
 
     [Fact]
-    public void Budget_NegativeLimit_IsRefused() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new JourneyBudget { MaxTouchpointsPerHour = -1 }.Validated());
+    public void Budget_FromTheTemplatesOptions_IsTheInterpretersOne_ANegativeLimitIsRefusedAtRegistration()
+    {
+        var services = new ServiceCollection();
+        services.AddJourneyOrchestrator().AddJourneyTemplates(o =>
+        {
+            o.EmailTemplateFolder = Repo.EmailsFolder;
+            o.Budget = new JourneyBudget { MaxTouchpointsPerHour = 7 };
+        });
+
+        Assert.Equal(7, services.BuildServiceProvider().GetRequiredService<JourneyBudget>().MaxTouchpointsPerHour);
+        Assert.Equal(20, new JourneyBudget().MaxTouchpointsPerHour);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ServiceCollection().AddJourneyOrchestrator().AddJourneyTemplates(o =>
+        {
+            o.EmailTemplateFolder = Repo.EmailsFolder;
+            o.Budget = new JourneyBudget { MaxEventBytesPerHour = -1 };
+        }));
+        Assert.Equal("MaxEventBytesPerHour", error.ParamName);
+    }
 }
