@@ -14,6 +14,7 @@ using JourneyOrchestrator.Host.Security;
 using JourneyOrchestrator.Host.TemplateCatalog;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.DependencyInjection;
+using JourneyOrchestrator.Templates.Interpreter;
 using Microsoft.AspNetCore.Authentication;
 
 namespace JourneyOrchestrator.Host.Configuration;
@@ -88,6 +89,7 @@ public static class JourneyHostExtensions
                 options.BusinessHours = settings.BusinessHours;
                 options.Validation = settings.TemplateValidation;
                 options.Liquid = settings.TemplateValidation.Liquid;
+                options.Budget = builder.Configuration.GetSection("Journeys:Budget").Get<JourneyBudget>() ?? new JourneyBudget();
             });
 
         // Delivery: the dev mailbox or SendGrid (Journeys:Email), the durable delivery ledger beside the other data files,

@@ -70,6 +70,7 @@ public static class TaskEndpoints
         var eventId = JourneyIds.ForTaskCompletion(completed.Id);
         var payload = new JourneyEventPayload
         {
+            EventId = eventId,
             OccurredAt = completed.CompletedAt,
             Data = new System.Text.Json.Nodes.JsonObject
             {

@@ -1,4 +1,5 @@
 using JourneyOrchestrator.Templates.Emails;
+using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Scheduling;
 using JourneyOrchestrator.Templates.Validation;
 
@@ -17,4 +18,7 @@ public sealed class JourneyTemplatesOptions
 
     /// <summary>The Liquid limits of every render (e-mail subjects and bodies, task titles); <c>Journeys:Templates:Liquid:*</c>.</summary>
     public LiquidLimits Liquid { get; set; } = new();
+
+    /// <summary>What one journey may do per hour before it is failed as a runaway (<see cref="JourneyBudget"/>).</summary>
+    public JourneyBudget Budget { get; set; } = new();
 }

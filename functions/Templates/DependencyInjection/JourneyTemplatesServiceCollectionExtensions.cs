@@ -32,6 +32,7 @@ public static class JourneyTemplatesServiceCollectionExtensions
 
         var services = builder.Services;
         services.TryAddSingleton(options);
+        services.TryAddSingleton(options.Budget.Validated());
         services.TryAddSingleton<IEmailTemplateSource>(new FileEmailTemplateSource(options.EmailTemplateFolder));
         services.TryAddSingleton<IBusinessCalendar>(new BusinessCalendar(options.BusinessHours));
         services.TryAddSingleton(new LiquidRenderer(options.Liquid));
@@ -42,7 +43,7 @@ public static class JourneyTemplatesServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton(new ErasureHasher());
         services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>(), options.Validation with { Liquid = options.Liquid }));
-        builder.AddOrchestration<JourneyInterpreter>(JourneyNames.Orchestration);
+        builder.AddOrchestrator<JourneyInterpreter>(JourneyNames.Orchestration);
         builder.AddActivity<SendEmailActivity>(JourneyNames.SendEmailActivity);
         builder.AddActivity<CreateTaskActivity>(JourneyNames.CreateTaskActivity);
         builder.AddActivity<PushTaskToCrmActivity>(JourneyNames.PushTaskToCrmActivity);
