@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Authoring;
+using JourneyOrchestrator.Core.Runtime;
+using Microsoft.DurableTask;
 using JourneyOrchestrator.Templates.Activities;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Emails;
@@ -147,7 +149,7 @@ public sealed class LiquidLimitsTests
         var templates = new FakeEmailTemplates(new Dictionary<string, string> { ["hi"] = "subject: Hi {{ customer.firstName }}\n<p>x</p>" });
         var activity = new SendEmailActivity(data, templates, _renderer, new DevMailboxEmailSender(data, time), time);
 
-        var result = await activity.RunAsync(new ActivityContext("journey.send-email", "j1", "e1", 4, 1, 1), Request("hi"), CancellationToken.None);
+        var result = await activity.RunAsync(Context, Request("hi"));
 
         Assert.Equal("sent", result.Status);
         Assert.Equal("Hi Anna Bcc: evil@example.com", Assert.Single(data.Mail).Subject);
@@ -162,7 +164,7 @@ public sealed class LiquidLimitsTests
         var templates = new FakeEmailTemplates(new Dictionary<string, string> { ["bomb"] = "subject: Hi\n{% for i in (1..1000) %}{% for j in (1..1000) %}xxxxxxxxxx{% endfor %}{% endfor %}" });
         var activity = new SendEmailActivity(data, templates, _renderer, new DevMailboxEmailSender(data, time), time);
 
-        var result = await activity.RunAsync(new ActivityContext("journey.send-email", "j1", "e1", 4, 1, 1), Request("bomb"), CancellationToken.None);
+        var result = await activity.RunAsync(Context, Request("bomb"));
 
         Assert.Equal("failed", result.Status);
         Assert.StartsWith("Liquid limit reached: the e-mail body is longer than allowed (the limit MaxBodyLength is", result.Detail, StringComparison.Ordinal);
@@ -178,8 +180,8 @@ public sealed class LiquidLimitsTests
         var templates = new FakeEmailTemplates(new Dictionary<string, string> { ["price"] = "subject: Your price {{ data.price }}\n<p>{{ data.price }}</p>" });
         var activity = new SendEmailActivity(data, templates, _renderer, new DevMailboxEmailSender(data, time), time);
 
-        var result = await activity.RunAsync(new ActivityContext("journey.send-email", "j1", "e1", 4, 1, 1),
-            Request("price") with { Model = Model("""{"data": {"price": 1e400}}""") }, CancellationToken.None);
+        var result = await activity.RunAsync(Context,
+            Request("price") with { Model = Model("""{"data": {"price": 1e400}}""") });
 
         Assert.Equal("sent", result.Status);
         Assert.Equal("Your price 1e400", Assert.Single(data.Mail).Subject);
@@ -232,8 +234,11 @@ public sealed class LiquidLimitsTests
             Id = "x", Name = "X", Start = "mail", Steps = [new StepSpec { Id = "mail", Kind = "email", Email = "x", Next = "done" }, new StepSpec { Id = "done", Kind = "end" }],
         }));
 
+    private static readonly TaskActivityContext Context = new EmbeddedActivityContext(new TaskName("journey.send-email"), "j1");
+
     private static SendEmailRequest Request(string email) => new()
     {
+        DeliveryKey = "j1:run-1:0:4",
         JourneyId = "j1",
         DealerId = "d1",
         CustomerId = "c1",
