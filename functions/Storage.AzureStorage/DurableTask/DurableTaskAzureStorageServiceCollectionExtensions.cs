@@ -1,0 +1,51 @@
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace JourneyOrchestrator.Storage.AzureStorage.DurableTask;
+
+public static class DurableTaskAzureStorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Runs SDK orchestrators and activities on the self-hosted cluster engine (DTFx over DurableTask.AzureStorage), in one
+    /// line: <c>services.AddDurableTaskAzureStorage(options, tasks => tasks.AddOrchestrator&lt;X&gt;().AddActivity&lt;Y&gt;())</c>.
+    /// Adds the <see cref="DurableTaskAzureStorageClient"/> (also as <see cref="DurableTaskClient"/>), the shared
+    /// <see cref="DataConverter"/> and, when <see cref="DurableTaskAzureStorageOptions.RunWorker"/>, the hosted
+    /// <see cref="DurableTaskAzureStorageWorker"/>. The options are validated here, before the host starts.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static IServiceCollection AddDurableTaskAzureStorage(
+        this IServiceCollection services, DurableTaskAzureStorageOptions options, Action<DurableTaskRegistry> registerTasks)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registerTasks);
+        options.Validate();
+        var registry = new DurableTaskRegistry();
+        registerTasks(registry);
+
+        services.TryAddSingleton(JourneyDataConverter.Shared);
+        services.AddSingleton(options);
+        services.AddSingleton(sp => new DurableTaskAzureStorageClient(options, sp.GetService<ILoggerFactory>()));
+        services.AddSingleton<DurableTaskClient>(sp => sp.GetRequiredService<DurableTaskAzureStorageClient>());
+        if (options.RunWorker)
+        {
+            services.AddSingleton(sp => new DurableTaskAzureStorageWorker(options, registry, sp, sp.GetService<ILoggerFactory>()));
+            services.AddHostedService(sp => sp.GetRequiredService<DurableTaskAzureStorageWorker>());
+        }
+
+        return services;
+    }
+
+    /// <inheritdoc cref="AddDurableTaskAzureStorage(IServiceCollection, DurableTaskAzureStorageOptions, Action{DurableTaskRegistry})"/>
+    public static IServiceCollection AddDurableTaskAzureStorage(
+        this IServiceCollection services, Action<DurableTaskAzureStorageOptions> configure, Action<DurableTaskRegistry> registerTasks)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new DurableTaskAzureStorageOptions();
+        configure(options);
+        return services.AddDurableTaskAzureStorage(options, registerTasks);
+    }
+}

@@ -1,0 +1,127 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace JourneyOrchestrator.Storage.AzureStorage.DurableTask;
+
+/// <summary>
+/// The cluster engine's worker: DurableTask.Core's <see cref="TaskHubWorker"/> over DurableTask.AzureStorage, running the
+/// SDK orchestrators and activities of a <see cref="DurableTaskRegistry"/> through the SDK's <see cref="DurableTaskShimFactory"/>.
+/// Any number of processes may run one against the same task hub; DurableTask.AzureStorage balances the partitions.
+/// </summary>
+/// <remarks>
+/// <see cref="StartAsync"/> creates the task hub if needed. Every start builds a new orchestration service (a stopped
+/// one cannot be started again), so the worker can be stopped and started again.
+/// </remarks>
+public sealed class DurableTaskAzureStorageWorker : IHostedService, IAsyncDisposable
+{
+    private readonly DurableTaskAzureStorageOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly ILoggerFactory? _loggerFactory;
+    private readonly KeyValuePair<TaskName, Func<IServiceProvider, ITaskOrchestrator>>[] _orchestrators;
+    private readonly KeyValuePair<TaskName, Func<IServiceProvider, ITaskActivity>>[] _activities;
+    private readonly DurableTaskShimFactory _shims;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private TaskHubWorker? _worker;
+
+    public DurableTaskAzureStorageWorker(DurableTaskAzureStorageOptions options, DurableTaskRegistry registry, IServiceProvider services, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(services);
+        options.Validate();
+        _options = options;
+        _services = services;
+        _loggerFactory = loggerFactory;
+        _orchestrators = Single(registry.GetOrchestrators(), "orchestrator");
+        _activities = Single(registry.GetActivities(), "activity");
+        _shims = new DurableTaskShimFactory(
+            new DurableTaskWorkerOptions { DataConverter = JourneyDataConverter.Shared, MaximumTimerInterval = options.MaximumTimerInterval },
+            loggerFactory);
+    }
+
+    /// <summary>Whether the worker is started.</summary>
+    public bool IsRunning => _worker is not null;
+
+    /// <summary>The service of the running worker (tests read its settings); null when stopped.</summary>
+    internal AzureStorageOrchestrationService? Service { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_worker is not null)
+            {
+                return;
+            }
+
+            var service = TaskHubServiceFactory.Create(_options, _loggerFactory);
+            try
+            {
+                await service.CreateIfNotExistsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                var worker = new TaskHubWorker(service, _loggerFactory);
+                worker.AddTaskOrchestrations([.. _orchestrators.Select(o => new ShimOrchestrationCreator(o.Key, o.Value, _services, _shims))]);
+                worker.AddTaskActivities([.. _activities.Select(a => new ShimActivityCreator(a.Key, a.Value, _services, _shims))]);
+                await worker.StartAsync().ConfigureAwait(false);
+                _worker = worker;
+                Service = service;
+            }
+            catch
+            {
+                service.Dispose();
+                throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops taking work and waits for the work items in flight (a graceful DTFx stop).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_worker is not { } worker)
+            {
+                return;
+            }
+
+            _worker = null;
+            await worker.StopAsync(isForced: cancellationToken.IsCancellationRequested).ConfigureAwait(false);
+            worker.Dispose();
+            Service?.Dispose();
+            Service = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>One registration per name: the shim runs the unversioned task (DTFx dispatches by name and version "").</summary>
+    private static KeyValuePair<TaskName, Func<IServiceProvider, T>>[] Single<T>(IEnumerable<KeyValuePair<TaskName, Func<IServiceProvider, T>>> registrations, string kind)
+    {
+        var all = registrations.ToArray();
+        if (all.GroupBy(r => r.Key.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            throw new NotSupportedException(
+                $"The {kind} '{duplicate.Key}' is registered more than once (several versions): the cluster engine runs one implementation per name.");
+        }
+
+        return all;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _gate.Dispose();
+    }
+}
