@@ -117,8 +117,8 @@ public sealed class DurableTaskAzureStorageClient : DurableTaskClient
     {
         ArgumentException.ThrowIfNullOrEmpty(instanceId);
         cancellation.ThrowIfCancellationRequested();
-        var states = await _client.GetOrchestrationStateAsync(instanceId, allExecutions: false).WaitAsync(cancellation).ConfigureAwait(false);
-        return states is { Count: > 0 } ? ToMetadata(states[0], getInputsAndOutputs) : null;
+        var state = await LatestStateAsync(instanceId, cancellation).ConfigureAwait(false);
+        return state is null ? null : ToMetadata(state, getInputsAndOutputs);
     }
 
     /// <inheritdoc/>
@@ -217,10 +217,30 @@ public sealed class DurableTaskAzureStorageClient : DurableTaskClient
         return new PurgeResult(result.DeletedInstanceCount);
     }
 
+    /// <summary>
+    /// The DTFx history of the instance's latest execution, as DurableTask.AzureStorage serialises it (a JSON array of
+    /// history events). For diagnostics and tests: the SDK's typed history is not offered by this client.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The instance does not exist.</exception>
+    public async Task<string> GetSerializedHistoryAsync(string instanceId, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        var state = await LatestStateAsync(instanceId, cancellation).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"The orchestration instance '{instanceId}' does not exist.");
+        return await _client.GetOrchestrationHistoryAsync(instanceId, state.OrchestrationInstance.ExecutionId).WaitAsync(cancellation).ConfigureAwait(false);
+    }
+
     public override ValueTask DisposeAsync()
     {
         _owned?.Dispose();
         return default;
+    }
+
+    /// <summary>The latest execution's state, or null (DurableTask.AzureStorage answers an unknown instance with a list holding null).</summary>
+    private async Task<CoreState?> LatestStateAsync(string instanceId, CancellationToken cancellation)
+    {
+        var states = await _client.GetOrchestrationStateAsync(instanceId, allExecutions: false).WaitAsync(cancellation).ConfigureAwait(false);
+        return states?.FirstOrDefault(s => s?.OrchestrationInstance is not null);
     }
 
     private Task SendAsync(string instanceId, HistoryEvent historyEvent, CancellationToken cancellation)
@@ -249,8 +269,25 @@ public sealed class DurableTaskAzureStorageClient : DurableTaskClient
             SerializedOutput = state.Output,
             SerializedCustomStatus = state.Status,
             Tags = state.Tags is { } tags ? tags.Where(t => t.Key != OrchestrationTags.RequestTime).ToDictionary() : new Dictionary<string, string>(),
-            FailureDetails = FromCore(state.FailureDetails),
+            FailureDetails = FromCore(state.FailureDetails) ?? FailureFromOutput(state),
         };
+
+    /// <summary>
+    /// DurableTask.AzureStorage keeps a failed instance's details only as text in its output (<c>"{type}: {message}"</c>):
+    /// read them back, so that a failed instance always has failure details.
+    /// </summary>
+    private static TaskFailureDetails? FailureFromOutput(CoreState state)
+    {
+        if (state.OrchestrationStatus != CoreStatus.Failed || state.Output is not { Length: > 0 } output)
+        {
+            return null;
+        }
+
+        var colon = output.IndexOf(": ", StringComparison.Ordinal);
+        return colon > 0 && !output[..colon].Contains(' ', StringComparison.Ordinal)
+            ? new TaskFailureDetails(output[..colon], output[(colon + 2)..], null, null, null)
+            : new TaskFailureDetails("OrchestrationFailed", output, null, null, null);
+    }
 
     private static TaskFailureDetails? FromCore(CoreFailure? failure) => failure is null
         ? null

@@ -64,7 +64,8 @@ public sealed class DurableTaskAzureStorageWorker : IHostedService, IAsyncDispos
             try
             {
                 await service.CreateIfNotExistsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-                var worker = new TaskHubWorker(service, _loggerFactory);
+                // Failures as structured details (type, message, stack, inner failure): what the SDK's client reads.
+                var worker = new TaskHubWorker(service, _loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
                 worker.AddTaskOrchestrations([.. _orchestrators.Select(o => new ShimOrchestrationCreator(o.Key, o.Value, _services, _shims))]);
                 worker.AddTaskActivities([.. _activities.Select(a => new ShimActivityCreator(a.Key, a.Value, _services, _shims))]);
                 await worker.StartAsync().ConfigureAwait(false);
