@@ -1,4 +1,3 @@
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Core.Runtime;
@@ -6,6 +5,7 @@ using JourneyOrchestrator.Core.Storage;
 using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -34,9 +34,9 @@ internal sealed class BenchHost : IAsyncDisposable
         var store = Store;
         builder.Services.AddJourneyOrchestrator(configure)
             .UseStore(_ => store)
-            .AddOrchestration(Orchestrations.PingLoop, Orchestrations.PingLoopAsync)
-            .AddOrchestration(Orchestrations.Timer, Orchestrations.TimerAsync)
-            .AddOrchestration(Orchestrations.Idle, Orchestrations.IdleAsync);
+            .AddOrchestrator<int, long>(Orchestrations.PingLoop, Orchestrations.PingLoopAsync)
+            .AddOrchestrator<DateTime, DateTime>(Orchestrations.Timer, Orchestrations.TimerAsync)
+            .AddOrchestrator<object?, string>(Orchestrations.Idle, Orchestrations.IdleAsync);
         _host = builder.Build();
         Client = _host.Services.GetRequiredService<JourneyClient>();
     }
@@ -123,30 +123,38 @@ internal static class Orchestrations
     public const string Idle = "idle";
 
     /// <summary>Waits for "ping" <c>input</c> times and returns the sum: with a large input it stays running.</summary>
-    public static async Task<object?> PingLoopAsync(OrchestrationContext context)
+    public static async Task<long> PingLoopAsync(TaskOrchestrationContext context, int count)
     {
-        var count = context.GetInput<int>();
+        ArgumentNullException.ThrowIfNull(context);
         var total = 0L;
         for (var i = 0; i < count; i++)
         {
-            total += await context.WaitForExternalEventAsync<int>("ping");
+            total += await context.WaitForExternalEvent<int>("ping");
         }
 
         return total;
     }
 
     /// <summary>Sleeps on one durable timer due at the input time; returns the time the timer was seen to fire.</summary>
-    public static async Task<object?> TimerAsync(OrchestrationContext context)
+    public static async Task<DateTime> TimerAsync(TaskOrchestrationContext context, DateTime due)
     {
-        var due = context.GetInput<DateTime>();
-        await context.CreateTimerAsync(due);
+        ArgumentNullException.ThrowIfNull(context);
+        await context.CreateTimer(due, CancellationToken.None);
         return context.CurrentUtcDateTime;
     }
 
     /// <summary>Waits for an event or a 30-day timer, whichever comes first: a typical parked journey.</summary>
-    public static async Task<object?> IdleAsync(OrchestrationContext context)
+    public static async Task<string> IdleAsync(TaskOrchestrationContext context, object? input)
     {
-        var received = await context.WaitForAnyExternalEventAsync(["ping"], TimeSpan.FromDays(30));
-        return received is null ? "timed out" : "pinged";
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            await context.WaitForExternalEvent<int>("ping", TimeSpan.FromDays(30));
+            return "pinged";
+        }
+        catch (TaskCanceledException)
+        {
+            return "timed out";
+        }
     }
 }

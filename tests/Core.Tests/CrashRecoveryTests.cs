@@ -70,7 +70,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(scheduled.Select(s => s.Sequence).Order(), history.OfType<ActivityCompleted>().Select(c => c.ScheduledSequence).Order());
             Assert.Equal(Events, history.OfType<TimerScheduled>().Count());
             Assert.Equal(Events, history.OfType<TimerFired>().Count()); // every due timer fired, once
-            scheduledKeys.UnionWith(scheduled.Select(s => $"{id}:{instance.ExecutionId}:{s.Sequence}"));
+            scheduledKeys.UnionWith(scheduled.Select(s => System.Text.Json.JsonDocument.Parse(s.Input!).RootElement.GetProperty("key").GetString()!));
         }
 
         var (runs, effectKeys) = ReadEffects(effects);

@@ -1,4 +1,5 @@
 using JourneyOrchestrator.Core.Authoring;
+using Microsoft.DurableTask;
 using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Core.History;
@@ -13,7 +14,7 @@ namespace JourneyOrchestrator.Core.Tests;
 /// The semantics of DESIGN §3 and the lessons of §4, driven through client, dispatcher and activity worker
 /// on a fake clock. Subclassed per store so every provider is held to them.
 /// </summary>
-public abstract class RuntimeSemanticsTests
+public abstract partial class RuntimeSemanticsTests
 {
     protected abstract IJourneyStore CreateStore();
 
@@ -27,7 +28,7 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task Start_SimpleOrchestration_CompletesWithOutput()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("double", ctx => Task.FromResult<object?>(ctx.GetInput<int>() * 2)));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("double", (ctx, _) => Task.FromResult<object?>(ctx.GetInput<int>() * 2)));
 
         var id = await h.Client.StartAsync("double", 21);
         Assert.Equal(InstanceStatus.Pending, (await h.StatusAsync(id)).Status);
@@ -42,7 +43,7 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task Start_IdOfRunningInstance_ThrowsAndKeepsTheRunningOne()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("waiter", async ctx => await ctx.WaitForExternalEventAsync<string>("go")));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("waiter", async (ctx, _) => await ctx.WaitForExternalEvent<string>("go")));
         await h.Client.StartAsync("waiter", "first", new StartOptions { InstanceId = "journey-1" });
         await h.RunUntilIdleAsync();
 
@@ -57,7 +58,7 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task Start_IdOfFinishedInstance_RejectedUnlessReplaceIsAsked()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("echo", ctx => Task.FromResult<object?>(ctx.GetInput<string>())));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("echo", (ctx, _) => Task.FromResult<object?>(ctx.GetInput<string>())));
         await h.Client.StartAsync("echo", "one", new StartOptions { InstanceId = "j" });
         await h.RunUntilIdleAsync();
 
@@ -79,10 +80,10 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task RaiseEvent_BeforeTheWait_IsBufferedAndDeliveredWhenTheWaitBegins()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("late-waiter", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("late-waiter", async (ctx, _) =>
         {
-            await ctx.CreateTimerAsync(TimeSpan.FromHours(1));
-            return await ctx.WaitForExternalEventAsync<string>("brochure.downloaded");
+            await ctx.CreateTimer(TimeSpan.FromHours(1), CancellationToken.None);
+            return await ctx.WaitForExternalEvent<string>("brochure.downloaded");
         }));
         var id = await h.Client.StartAsync("late-waiter");
         await h.RunUntilIdleAsync();
@@ -100,11 +101,20 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task WaitWithTimeout_TimesOut_LaterEventIsNotSwallowed()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("retry-wait", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("retry-wait", async (ctx, _) =>
         {
-            var first = await ctx.WaitForAnyExternalEventAsync(["testdrive.booked"], TimeSpan.FromDays(3));
-            var second = await ctx.WaitForExternalEventAsync<string>("testdrive.booked");
-            return $"{first?.Name ?? "timeout"}|{second}";
+            string first;
+            try
+            {
+                first = await ctx.WaitForExternalEvent<string>("testdrive.booked", TimeSpan.FromDays(3));
+            }
+            catch (TaskCanceledException)
+            {
+                first = "timeout";
+            }
+
+            var second = await ctx.WaitForExternalEvent<string>("testdrive.booked");
+            return $"{first}|{second}";
         }));
         var id = await h.Client.StartAsync("retry-wait");
         await h.RunUntilIdleAsync();
@@ -119,10 +129,10 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task WaitWithTimeout_EventFirst_TimerIsCancelledAndDeleted()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("wait-then-wait", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("wait-then-wait", async (ctx, _) =>
         {
-            await ctx.WaitForExternalEventAsync<string>("a", TimeSpan.FromDays(30));
-            return await ctx.WaitForExternalEventAsync<string>("b");
+            await ctx.WaitForExternalEvent<string>("a", TimeSpan.FromDays(30));
+            return await ctx.WaitForExternalEvent<string>("b");
         }));
         var id = await h.Client.StartAsync("wait-then-wait");
         await h.RunUntilIdleAsync();
@@ -137,13 +147,20 @@ public abstract class RuntimeSemanticsTests
     }
 
     [Fact]
-    public async Task WaitForAny_ConsumesOnlyTheFirstMatchingEvent_OthersStayBuffered()
+    public async Task WhenAnyOfWaits_BufferedEvent_TheFirstWaitTakesItAndTheOtherStaysBuffered()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("any", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("any", async (ctx, _) =>
         {
-            var first = await ctx.WaitForAnyExternalEventAsync(["quote.accepted", "quote.rejected"]);
-            var second = await ctx.WaitForExternalEventAsync<int>("quote.accepted");
-            return $"{first.Name}:{first.GetPayload<int>()}|{second}";
+            using var cts = new CancellationTokenSource();
+            var rejected = ctx.WaitForExternalEvent<int>("quote.rejected", cts.Token);
+            var accepted = rejected.IsCompleted ? null : ctx.WaitForExternalEvent<int>("quote.accepted", cts.Token);
+            var winner = accepted is null ? rejected : await Task.WhenAny(rejected, accepted);
+#pragma warning disable CA1849 // Synchronous cancel is the rule in orchestration code.
+            cts.Cancel();
+#pragma warning restore CA1849
+            var name = winner == rejected ? "quote.rejected" : "quote.accepted";
+            var second = await ctx.WaitForExternalEvent<int>("quote.accepted");
+            return $"{name}:{await winner}|{second}";
         }));
         var id = await h.Client.StartAsync("any");
         await h.Client.RaiseEventAsync(id, "quote.rejected", 1);
@@ -156,15 +173,15 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task CancelledWait_RemovesItself_EventGoesToTheNextWait()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("cancel-wait", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("cancel-wait", async (ctx, _) =>
         {
             using var cts = new CancellationTokenSource();
-            var abandoned = ctx.WaitForExternalEventAsync<string>("x", cts.Token);
-            await ctx.WaitForExternalEventAsync<string>("start");
+            var abandoned = ctx.WaitForExternalEvent<string>("x", cts.Token);
+            await ctx.WaitForExternalEvent<string>("start");
 #pragma warning disable CA1849 // Synchronous cancel is the rule in orchestration code.
             cts.Cancel();
 #pragma warning restore CA1849
-            var received = await ctx.WaitForExternalEventAsync<string>("x");
+            var received = await ctx.WaitForExternalEvent<string>("x");
             return $"{abandoned.IsCanceled}|{received}";
         }));
         var id = await h.Client.StartAsync("cancel-wait");
@@ -179,10 +196,10 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task UnawaitedTimer_DoesNotKeepAFinishedJourneyAlive()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("forgetful", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("forgetful", async (ctx, _) =>
         {
-            _ = ctx.CreateTimerAsync(TimeSpan.FromDays(365));
-            await ctx.WaitForExternalEventAsync<string>("contract.signed");
+            _ = ctx.CreateTimer(TimeSpan.FromDays(365), CancellationToken.None);
+            await ctx.WaitForExternalEvent<string>("contract.signed");
             return "done";
         }));
         var id = await h.Client.StartAsync("forgetful");
@@ -198,10 +215,10 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task ContinueAsNew_CarriesEventsNotYetConsumed()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("counter", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("counter", async (ctx, _) =>
         {
             var count = ctx.GetInput<int>();
-            await ctx.WaitForExternalEventAsync<string>("service.completed");
+            await ctx.WaitForExternalEvent<string>("service.completed");
             if (count + 1 < 3)
             {
                 ctx.ContinueAsNew(count + 1);
@@ -227,18 +244,24 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task ContinueAsNew_WithoutPreserve_DropsBufferedEvents()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("forget", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("forget", async (ctx, _) =>
         {
             var round = ctx.GetInput<int>();
             if (round == 0)
             {
-                await ctx.WaitForExternalEventAsync<string>("go");
+                await ctx.WaitForExternalEvent<string>("go");
                 ctx.ContinueAsNew(1, preserveUnprocessedEvents: false);
                 return null;
             }
 
-            var next = await ctx.WaitForAnyExternalEventAsync(["extra"], TimeSpan.FromHours(1));
-            return next?.Name ?? "nothing";
+            try
+            {
+                return await ctx.WaitForExternalEvent<string>("extra", TimeSpan.FromHours(1));
+            }
+            catch (TaskCanceledException)
+            {
+                return "nothing";
+            }
         }));
         var id = await h.Client.StartAsync("forget", 0);
         await h.Client.RaiseEventAsync(id, "go");
@@ -252,7 +275,7 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task RaiseEvent_FinishedOrUnknownInstance_IsRejectedAndNotStored()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("quick", _ => Task.FromResult<object?>(1)));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("quick", (_, _) => Task.FromResult<object?>(1)));
         var id = await h.Client.StartAsync("quick");
         await h.RunUntilIdleAsync();
 
@@ -264,15 +287,21 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task RaiseEvent_RepeatedEventId_IsIgnored()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("count-events", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("count-events", async (ctx, _) =>
         {
             var count = 0;
-            while (await ctx.WaitForAnyExternalEventAsync(["quote.sent"], TimeSpan.FromMinutes(5)) is not null)
+            while (true)
             {
-                count++;
+                try
+                {
+                    await ctx.WaitForExternalEvent<string?>("quote.sent", TimeSpan.FromMinutes(5));
+                    count++;
+                }
+                catch (TaskCanceledException)
+                {
+                    return count;
+                }
             }
-
-            return count;
         }));
         var id = await h.Client.StartAsync("count-events");
         Assert.Equal(EnqueueResult.Accepted, await h.Client.RaiseEventAsync(id, "quote.sent", null, "dms-42"));
@@ -289,9 +318,9 @@ public abstract class RuntimeSemanticsTests
     {
         var flaky = new FlakyService(failures: 0);
         await using var h = await HarnessAsync(
-            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestration("later", async ctx =>
+            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestrator<object?, object?>("later", async (ctx, _) =>
             {
-                await ctx.CreateTimerAsync(TimeSpan.FromDays(1));
+                await ctx.CreateTimer(TimeSpan.FromDays(1), CancellationToken.None);
                 return await ctx.CallActivityAsync<string>("flaky", ctx.GetInput<string>());
             }),
             s => s.AddSingleton(flaky));
@@ -317,7 +346,7 @@ public abstract class RuntimeSemanticsTests
     public async Task Erase_WhileItsActivityRuns_TheResultIsDroppedAndTheJourneyStaysErased()
     {
         await using var h = await HarnessAsync(
-            b => b.AddActivity<EraseOwnInstanceActivity>("erasing").AddOrchestration("calls", async ctx => await ctx.CallActivityAsync<string>("erasing", "x")));
+            b => b.AddActivity<EraseOwnInstanceActivity>("erasing").AddOrchestrator<object?, object?>("calls", async (ctx, _) => await ctx.CallActivityAsync<string>("erasing", "x")));
         var id = await h.Client.StartAsync("calls");
 
         await h.RunUntilIdleAsync();
@@ -334,8 +363,8 @@ public abstract class RuntimeSemanticsTests
     {
         var flaky = new FlakyService(failures: 2);
         await using var h = await HarnessAsync(
-            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestration("retrying", async ctx =>
-                await ctx.CallActivityAsync<string>("flaky", "x", new RetryPolicy(3, TimeSpan.FromSeconds(10), 2.0))),
+            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestrator<object?, object?>("retrying", async (ctx, _) =>
+                await ctx.CallActivityAsync<string>("flaky", "x", TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(10), 2.0)))),
             s => s.AddSingleton(flaky));
         var id = await h.Client.StartAsync("retrying");
         await h.RunUntilIdleAsync();
@@ -362,8 +391,8 @@ public abstract class RuntimeSemanticsTests
     {
         var flaky = new FlakyService(failures: 10);
         await using var h = await HarnessAsync(
-            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestration("give-up", async ctx =>
-                await ctx.CallActivityAsync<string>("flaky", "x", new RetryPolicy(2, TimeSpan.FromSeconds(1)))),
+            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestrator<object?, object?>("give-up", async (ctx, _) =>
+                await ctx.CallActivityAsync<string>("flaky", "x", TaskOptions.FromRetryPolicy(new RetryPolicy(2, TimeSpan.FromSeconds(1))))),
             s => s.AddSingleton(flaky));
         var id = await h.Client.StartAsync("give-up");
         await h.RunUntilIdleAsync();
@@ -371,8 +400,8 @@ public abstract class RuntimeSemanticsTests
 
         var status = await h.StatusAsync(id);
         Assert.Equal(InstanceStatus.Failed, status.Status);
-        Assert.Equal(typeof(ActivityFailedException).FullName, status.Failure!.ErrorType);
-        Assert.Contains("'flaky' failed after 2 attempt(s)", status.Failure.Message, StringComparison.Ordinal);
+        Assert.Equal(typeof(TaskFailedException).FullName, status.Failure!.ErrorType);
+        Assert.Contains("Task 'flaky' (#2) failed with an unhandled exception: SendGrid answered 503", status.Failure.Message, StringComparison.Ordinal);
         Assert.Equal(2, flaky.Calls);
     }
 
@@ -381,8 +410,8 @@ public abstract class RuntimeSemanticsTests
     {
         var flaky = new FlakyService(failures: 10);
         await using var h = await HarnessAsync(
-            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestration("permanent", async ctx =>
-                await ctx.CallActivityAsync<string>("flaky", "x", new RetryPolicy(5, TimeSpan.FromSeconds(1)) { Handle = _ => false })),
+            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestrator<object?, object?>("permanent", async (ctx, _) =>
+                await ctx.CallActivityAsync<string>("flaky", "x", TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromSeconds(1)) { HandleFailure = f => f.ErrorType != typeof(InvalidOperationException).FullName }))),
             s => s.AddSingleton(flaky));
         var id = await h.Client.StartAsync("permanent");
         await h.RunUntilIdleAsync();
@@ -396,7 +425,7 @@ public abstract class RuntimeSemanticsTests
     {
         var version = new CodeVersion { Value = 1 };
         await using var h = await HarnessAsync(
-            b => b.AddActivity<EchoActivity>("email").AddOrchestration("changing", async ctx =>
+            b => b.AddActivity<EchoActivity>("email").AddOrchestrator<object?, object?>("changing", async (ctx, _) =>
             {
                 if (version.Value == 1)
                 {
@@ -404,10 +433,10 @@ public abstract class RuntimeSemanticsTests
                 }
                 else
                 {
-                    await ctx.CreateTimerAsync(TimeSpan.FromDays(1));
+                    await ctx.CreateTimer(TimeSpan.FromDays(1), CancellationToken.None);
                 }
 
-                return await ctx.WaitForExternalEventAsync<string>("go");
+                return await ctx.WaitForExternalEvent<string>("go");
             }));
         var id = await h.Client.StartAsync("changing", null, new StartOptions { InstanceId = "drift-1" });
         await h.RunUntilIdleAsync();
@@ -430,14 +459,14 @@ public abstract class RuntimeSemanticsTests
     {
         var version = new CodeVersion { Value = 1 };
         await using var h = await HarnessAsync(
-            b => b.AddActivity<EchoActivity>("email").AddOrchestration("dropping", async ctx =>
+            b => b.AddActivity<EchoActivity>("email").AddOrchestrator<object?, object?>("dropping", async (ctx, _) =>
             {
                 if (version.Value == 1)
                 {
                     await ctx.CallActivityAsync<string>("email", "welcome");
                 }
 
-                return await ctx.WaitForExternalEventAsync<string>("go");
+                return await ctx.WaitForExternalEvent<string>("go");
             }));
         var id = await h.Client.StartAsync("dropping");
         await h.RunUntilIdleAsync();
@@ -453,9 +482,9 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task OrchestrationThrows_InstanceFailedWithTheError()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("boom", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("boom", async (ctx, _) =>
         {
-            await ctx.WaitForExternalEventAsync<string>("go");
+            await ctx.WaitForExternalEvent<string>("go");
             throw new InvalidOperationException("no dealer configured");
         }));
         var id = await h.Client.StartAsync("boom");
@@ -472,7 +501,7 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task SuspendAndResume_EventsWaitUntilResumed()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("pausable", async ctx => await ctx.WaitForExternalEventAsync<string>("go")));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("pausable", async (ctx, _) => await ctx.WaitForExternalEvent<string>("go")));
         var id = await h.Client.StartAsync("pausable");
         await h.RunUntilIdleAsync();
 
@@ -492,9 +521,9 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task Suspended_DueTimerWaitsForResume()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("sleepy", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("sleepy", async (ctx, _) =>
         {
-            await ctx.CreateTimerAsync(TimeSpan.FromHours(1));
+            await ctx.CreateTimer(TimeSpan.FromHours(1), CancellationToken.None);
             return "woke";
         }));
         var id = await h.Client.StartAsync("sleepy");
@@ -513,9 +542,9 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task Terminate_StopsTheInstance_DeletesTimers_RejectsLaterEvents()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("long", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("long", async (ctx, _) =>
         {
-            await ctx.CreateTimerAsync(TimeSpan.FromDays(365 * 5));
+            await ctx.CreateTimer(TimeSpan.FromDays(365 * 5), CancellationToken.None);
             return "never";
         }));
         var id = await h.Client.StartAsync("long");
@@ -535,7 +564,7 @@ public abstract class RuntimeSemanticsTests
     public async Task Terminate_BeforeTheFirstEpisode_NeverRunsTheCode()
     {
         var runs = new CodeVersion();
-        await using var h = await HarnessAsync(b => b.AddOrchestration("never-run", ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("never-run", (ctx, _) =>
         {
             runs.Value++;
             return Task.FromResult<object?>(null);
@@ -552,8 +581,8 @@ public abstract class RuntimeSemanticsTests
     public async Task Purge_FinishedOnly_RemovesEverything()
     {
         await using var h = await HarnessAsync(b => b
-            .AddOrchestration("quick", _ => Task.FromResult<object?>(1))
-            .AddOrchestration("waiter", async ctx => await ctx.WaitForExternalEventAsync<string>("go")));
+            .AddOrchestrator<object?, object?>("quick", (_, _) => Task.FromResult<object?>(1))
+            .AddOrchestrator<object?, object?>("waiter", async (ctx, _) => await ctx.WaitForExternalEvent<string>("go")));
         var done = await h.Client.StartAsync("quick");
         var running = await h.Client.StartAsync("waiter");
         await h.RunUntilIdleAsync();
@@ -568,7 +597,7 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task PurgeFinished_OlderThanACutOff_InBatches()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("quick", _ => Task.FromResult<object?>(1)));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("quick", (_, _) => Task.FromResult<object?>(1)));
         for (var i = 0; i < 30; i++)
         {
             await h.Client.StartAsync("quick");
@@ -588,8 +617,8 @@ public abstract class RuntimeSemanticsTests
     public async Task Query_FiltersByStatusNameAndTag_AndPages()
     {
         await using var h = await HarnessAsync(b => b
-            .AddOrchestration("quick", _ => Task.FromResult<object?>(1))
-            .AddOrchestration("waiter", async ctx => await ctx.WaitForExternalEventAsync<string>("go")));
+            .AddOrchestrator<object?, object?>("quick", (_, _) => Task.FromResult<object?>(1))
+            .AddOrchestrator<object?, object?>("waiter", async (ctx, _) => await ctx.WaitForExternalEvent<string>("go")));
         for (var i = 0; i < 7; i++)
         {
             await h.Client.StartAsync("waiter", null, new StartOptions { Tags = new Dictionary<string, string> { ["dealer"] = i % 2 == 0 ? "d1" : "d2" } });
@@ -621,11 +650,11 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task CustomStatusAndNewGuid_AreStableAcrossReplays()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("guids", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("guids", async (ctx, _) =>
         {
             var first = ctx.NewGuid();
             ctx.SetCustomStatus(new { phase = "orientation", first });
-            await ctx.WaitForExternalEventAsync<string>("go");
+            await ctx.WaitForExternalEvent<string>("go");
             var again = ctx.NewGuid();
             return $"{first}|{again}";
         }));
@@ -649,12 +678,12 @@ public abstract class RuntimeSemanticsTests
     public async Task ReplaySafeLogger_LogsEachMessageOnce()
     {
         var recorder = new RecordingLogger();
-        await using var h = await HarnessAsync(b => b.AddOrchestration("chatty", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("chatty", async (ctx, _) =>
         {
-            var logger = ctx.CreateReplaySafeLogger(recorder);
+            var logger = ctx.CreateReplaySafeLogger("chatty");
             recorder.Replays.Add(ctx.IsReplaying);
             logger.LogInformation("step one in {Instance}", ctx.InstanceId);
-            await ctx.WaitForExternalEventAsync<string>("go");
+            await ctx.WaitForExternalEvent<string>("go");
             logger.LogInformation("step two");
             return null;
         }));
@@ -663,16 +692,16 @@ public abstract class RuntimeSemanticsTests
         await h.Client.RaiseEventAsync(id, "go");
         await h.RunUntilIdleAsync();
 
-        Assert.Equal(["step one in " + id, "step two"], recorder.Written);
+        Assert.Equal(["step one in " + id, "step two"], h.Logs.Messages.Where(m => m.StartsWith("step ", StringComparison.Ordinal)));
         Assert.Equal([false, true], recorder.Replays);
     }
 
     [Fact]
     public async Task Timer_FiresAtItsDueTimeNotBefore_EvenYearsAhead()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("yearly", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("yearly", async (ctx, _) =>
         {
-            await ctx.CreateTimerAsync(ctx.CurrentUtcDateTime.AddYears(2));
+            await ctx.CreateTimer(ctx.CurrentUtcDateTime.AddYears(2), CancellationToken.None);
             return ctx.CurrentUtcDateTime;
         }));
         var id = await h.Client.StartAsync("yearly");
@@ -691,9 +720,9 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task Timer_InThePast_FiresInTheNextEpisode()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("past", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("past", async (ctx, _) =>
         {
-            await ctx.CreateTimerAsync(ctx.CurrentUtcDateTime.AddDays(-1));
+            await ctx.CreateTimer(ctx.CurrentUtcDateTime.AddDays(-1), CancellationToken.None);
             return "fired";
         }));
         var id = await h.Client.StartAsync("past");
@@ -704,7 +733,7 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task StartAt_InstanceStaysPendingUntilThen()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("quick", _ => Task.FromResult<object?>(1)));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("quick", (_, _) => Task.FromResult<object?>(1)));
         var id = await h.Client.StartAsync("quick", null, new StartOptions { StartAt = RuntimeHarness.Start.AddDays(2) });
         await h.AdvanceAsync(TimeSpan.FromDays(1));
         Assert.Equal(InstanceStatus.Pending, (await h.StatusAsync(id)).Status);
@@ -713,41 +742,39 @@ public abstract class RuntimeSemanticsTests
     }
 
     [Fact]
-    public async Task Activity_ResolvedFromDi_GetsAStableIdempotencyKey()
+    public async Task Activity_ResolvedFromDi_GetsItsNameAndInstanceInTheContext()
     {
         var flaky = new FlakyService(failures: 0);
         await using var h = await HarnessAsync(
-            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestration("one-call", async ctx => await ctx.CallActivityAsync<string>("flaky", "a")),
+            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestrator<object?, object?>("one-call", async (ctx, _) => await ctx.CallActivityAsync<string>("flaky", "a")),
             s => s.AddSingleton(flaky));
         var id = await h.Client.StartAsync("one-call", null, new StartOptions { InstanceId = "key-test" });
         await h.RunUntilIdleAsync();
 
-        var key = Assert.Single(flaky.Keys);
-        Assert.StartsWith("key-test:", key, StringComparison.Ordinal);
-        Assert.EndsWith(":0", key, StringComparison.Ordinal);
+        Assert.Equal("flaky@key-test", Assert.Single(flaky.Keys));
     }
 
     [Fact]
     public async Task UnknownActivity_FailsTheCallVisibly()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("bad-call", async ctx => await ctx.CallActivityAsync<string>("missing")));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("bad-call", async (ctx, _) => await ctx.CallActivityAsync<string>("missing")));
         var id = await h.Client.StartAsync("bad-call");
         await h.RunUntilIdleAsync();
 
         var status = await h.StatusAsync(id);
         Assert.Equal(InstanceStatus.Failed, status.Status);
-        Assert.Contains("UnknownActivity", status.Failure!.Message, StringComparison.Ordinal);
+        Assert.Contains("Task 'missing' (#0) failed with an unhandled exception: No activity named 'missing' is registered", status.Failure!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ManyInstances_ProcessedInParallel_EachSerialised()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("tally", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("tally", async (ctx, _) =>
         {
             var total = 0;
             for (var i = 0; i < 5; i++)
             {
-                total += await ctx.WaitForExternalEventAsync<int>("add");
+                total += await ctx.WaitForExternalEvent<int>("add");
             }
 
             return total;
@@ -770,7 +797,7 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task WaitForCompletion_ReturnsWhenTheInstanceFinishes()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("waiter", async ctx => await ctx.WaitForExternalEventAsync<string>("go")));
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("waiter", async (ctx, _) => await ctx.WaitForExternalEvent<string>("go")));
         var id = await h.Client.StartAsync("waiter");
         await h.RunUntilIdleAsync();
 
@@ -786,10 +813,10 @@ public abstract class RuntimeSemanticsTests
     [Fact]
     public async Task CurrentUtcDateTime_IsTheEpisodeTime_SameOnReplay()
     {
-        await using var h = await HarnessAsync(b => b.AddOrchestration("clock", async ctx =>
+        await using var h = await HarnessAsync(b => b.AddOrchestrator<object?, object?>("clock", async (ctx, _) =>
         {
             var started = ctx.CurrentUtcDateTime;
-            await ctx.WaitForExternalEventAsync<string>("go");
+            await ctx.WaitForExternalEvent<string>("go");
             return $"{started:O}|{ctx.CurrentUtcDateTime:O}";
         }));
         var id = await h.Client.StartAsync("clock");
@@ -830,37 +857,29 @@ public sealed class FlakyService(int failures)
     }
 }
 
-public sealed class FlakyActivity(FlakyService service) : Activity<string, string>
+public sealed class FlakyActivity(FlakyService service) : TaskActivity<string, string>
 {
-    public override Task<string> RunAsync(ActivityContext context, string input, CancellationToken cancellationToken) =>
-        Task.FromResult(service.Call(input, context.IdempotencyKey));
+    public override Task<string> RunAsync(TaskActivityContext context, string input) =>
+        Task.FromResult(service.Call(input, $"{context.Name.Name}@{context.InstanceId}"));
 }
 
 /// <summary>Erases its own instance while it runs (an erase that happens after a worker took the activity).</summary>
-public sealed class EraseOwnInstanceActivity(JourneyClient client) : Activity<string, string>
+public sealed class EraseOwnInstanceActivity(JourneyClient client) : TaskActivity<string, string>
 {
-    public override async Task<string> RunAsync(ActivityContext context, string input, CancellationToken cancellationToken)
+    public override async Task<string> RunAsync(TaskActivityContext context, string input)
     {
-        var result = await client.EraseAsync(context.InstanceId, _ => "{}", "erased", cancellationToken: cancellationToken);
+        var result = await client.EraseAsync(context.InstanceId, _ => "{}", "erased");
         return result.Outcome == EraseOutcome.Erased ? "done" : throw new InvalidOperationException(result.Outcome.ToString());
     }
 }
 
-public sealed class EchoActivity : Activity<string, string>
+public sealed class EchoActivity : TaskActivity<string, string>
 {
-    public override Task<string> RunAsync(ActivityContext context, string input, CancellationToken cancellationToken) => Task.FromResult(input);
+    public override Task<string> RunAsync(TaskActivityContext context, string input) => Task.FromResult(input);
 }
 
-/// <summary>A logger that records what it is asked to write.</summary>
-public sealed class RecordingLogger : ILogger
+/// <summary>What the orchestration saw of replay, episode by episode.</summary>
+public sealed class RecordingLogger
 {
     public List<bool> Replays { get; } = [];
-    public List<string> Written { get; } = [];
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Written.Add(formatter(state, exception));
 }

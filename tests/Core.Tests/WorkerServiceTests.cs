@@ -1,4 +1,5 @@
 using JourneyOrchestrator.Core.Authoring;
+using Microsoft.DurableTask;
 using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Core.Runtime;
@@ -39,7 +40,7 @@ public sealed class WorkerServiceTests : IDisposable
     public async Task Worker_StartedJourney_RunsWithoutBeingDriven()
     {
         var time = new FakeTimeProvider(Start);
-        var (provider, worker, client) = Build(time, b => b.AddOrchestration("hello", ctx => Task.FromResult<object?>("hi")));
+        var (provider, worker, client) = Build(time, b => b.AddOrchestrator<object?, object?>("hello", (ctx, _) => Task.FromResult<object?>("hi")));
         await using var _ = provider;
         await worker.StartAsync(CancellationToken.None);
 
@@ -54,9 +55,9 @@ public sealed class WorkerServiceTests : IDisposable
     public async Task Worker_DurableTimer_WakesTheIdleLoopAtTheDueTime()
     {
         var time = new FakeTimeProvider(Start);
-        var (provider, worker, client) = Build(time, b => b.AddOrchestration("reminder", async ctx =>
+        var (provider, worker, client) = Build(time, b => b.AddOrchestrator<object?, object?>("reminder", async (ctx, _) =>
         {
-            await ctx.CreateTimerAsync(TimeSpan.FromDays(3));
+            await ctx.CreateTimer(TimeSpan.FromDays(3), CancellationToken.None);
             return ctx.CurrentUtcDateTime;
         }));
         await using var _ = provider;
@@ -80,9 +81,9 @@ public sealed class WorkerServiceTests : IDisposable
         ClockJumpingStore? store = null;
         var (provider, worker, client) = Build(
             time,
-            b => b.AddOrchestration("hourly", async ctx =>
+            b => b.AddOrchestrator<object?, object?>("hourly", async (ctx, _) =>
             {
-                await ctx.CreateTimerAsync(TimeSpan.FromHours(1));
+                await ctx.CreateTimer(TimeSpan.FromHours(1), CancellationToken.None);
                 return "fired";
             }),
             inner => store = new ClockJumpingStore(inner, time));
@@ -107,7 +108,7 @@ public sealed class WorkerServiceTests : IDisposable
     {
         var time = new FakeTimeProvider(Start);
         var (provider, worker, client) = Build(time, b => b.AddActivity<BlockingActivity>("slow")
-            .AddOrchestration("calls-slow", async ctx => await ctx.CallActivityAsync<string>("slow", "x")));
+            .AddOrchestrator<object?, object?>("calls-slow", async (ctx, _) => await ctx.CallActivityAsync<string>("slow", "x")));
         string id;
         await using (provider)
         {
@@ -118,12 +119,12 @@ public sealed class WorkerServiceTests : IDisposable
             await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
             await worker.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.True(gate.Cancelled);
+            Assert.False(gate.Release.Task.IsCompleted);
             Assert.Equal(InstanceStatus.Running, (await client.GetStatusAsync(id))!.Instance.Status);
         }
 
         var (provider2, worker2, client2) = Build(time, b => b.AddActivity<BlockingActivity>("slow")
-            .AddOrchestration("calls-slow", async ctx => await ctx.CallActivityAsync<string>("slow", "x")));
+            .AddOrchestrator<object?, object?>("calls-slow", async (ctx, _) => await ctx.CallActivityAsync<string>("slow", "x")));
         await using var __ = provider2;
         await worker2.StartAsync(CancellationToken.None);
         var done = await client2.WaitForCompletionAsync(id, TimeSpan.FromMilliseconds(100)).WaitAsync(TimeSpan.FromSeconds(20));
@@ -190,28 +191,23 @@ public sealed class ClockJumpingStore(IJourneyStore inner, FakeTimeProvider time
 public sealed class ActivityGate
 {
     public bool Block { get; set; }
-    public bool Cancelled { get; set; }
+    /// <summary>Lets a blocked run finish (after its worker was stopped, so its result is dropped).</summary>
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public int Calls { get; set; }
     public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
-public sealed class BlockingActivity(ActivityGate gate) : Activity<string, string>
+/// <summary>Blocks until released while <see cref="ActivityGate.Block"/> (the SDK's activities take no cancellation token).</summary>
+public sealed class BlockingActivity(ActivityGate gate) : TaskActivity<string, string>
 {
-    public override async Task<string> RunAsync(ActivityContext context, string input, CancellationToken cancellationToken)
+    public override async Task<string> RunAsync(TaskActivityContext context, string input)
     {
         gate.Calls++;
         gate.Entered.TrySetResult();
         if (gate.Block)
         {
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                gate.Cancelled = true;
-                throw;
-            }
+            await gate.Release.Task;
+            return "released:" + input;
         }
 
         return $"done:{input}";

@@ -4,12 +4,12 @@
 //
 //   load    --db D --effects E --instances N --events K   start N journeys, raise K events to each, keep running
 //   recover --db D --effects E --instances N --events K   re-raise every event (a dealer's retries), run until all finished
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Core.Storage;
 using JourneyOrchestrator.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -34,7 +34,7 @@ builder.Services
     })
     .UseSqliteStorage(o => o.Path = db)
     .AddActivity<EffectActivity>("effect")
-    .AddOrchestration<CrashJourney>("crash-journey");
+    .AddOrchestrator<CrashJourney>("crash-journey");
 using var host = builder.Build();
 await host.StartAsync();
 var client = host.Services.GetRequiredService<JourneyClient>();
@@ -109,33 +109,38 @@ static Dictionary<string, string> ParseOptions(string[] args)
 }
 
 /// <summary>Per step: wait for an event, run an effect, sleep on a durable timer.</summary>
-internal sealed class CrashJourney : Orchestration<int, int>
+internal sealed class CrashJourney : TaskOrchestrator<int, int>
 {
-    public override async Task<int> RunAsync(OrchestrationContext context, int input)
+    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromMilliseconds(100)));
+
+    public override async Task<int> RunAsync(TaskOrchestrationContext context, int input)
     {
         var total = 0;
         for (var step = 0; step < input; step++)
         {
-            total += await context.WaitForExternalEventAsync<int>("ping");
-            await context.CallActivityAsync<int>("effect", step, new RetryPolicy(5, TimeSpan.FromMilliseconds(100)));
-            await context.CreateTimerAsync(TimeSpan.FromMilliseconds(100 + (step * 37 % 200)));
+            total += await context.WaitForExternalEvent<int>("ping");
+            // The idempotency key is the orchestrator's to make (the SDK's activity context has none): one per step.
+            await context.CallActivityAsync<int>("effect", new EffectRequest(step, $"{context.InstanceId}:{step}"), Retry);
+            await context.CreateTimer(TimeSpan.FromMilliseconds(100 + (step * 37 % 200)), CancellationToken.None);
         }
 
         return total;
     }
 }
 
+internal sealed record EffectRequest(int Step, string Key);
+
 /// <summary>
 /// An effect that a channel would make once per idempotency key (an e-mail): every run is logged in
 /// <c>runs</c>, the effect itself in <c>effects</c> keyed by the idempotency key.
 /// </summary>
-internal sealed class EffectActivity(EffectsDb db) : Activity<int, int>
+internal sealed class EffectActivity(EffectsDb db) : TaskActivity<EffectRequest, int>
 {
-    public override async Task<int> RunAsync(ActivityContext context, int input, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(TaskActivityContext context, EffectRequest input)
     {
-        db.Record(context.IdempotencyKey);
-        await Task.Delay(Random.Shared.Next(0, 15), cancellationToken); // widen the window between effect and commit
-        return input;
+        db.Record(input.Key);
+        await Task.Delay(Random.Shared.Next(0, 15)); // widen the window between effect and commit
+        return input.Step;
     }
 }
 

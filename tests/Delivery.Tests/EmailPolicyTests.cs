@@ -23,7 +23,7 @@ public sealed class EmailPolicyTests : IAsyncLifetime
         await rig.SeedCustomerAsync();
         await rig.Delivery.AddSuppressionAsync(new Suppression { DealerId = EmailRig.Dealer, Email = "ANNA@example.com", Scope = scope, Reason = "bounce", CreatedAt = rig.Time.GetUtcNow() });
 
-        var result = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(category: category), CancellationToken.None);
+        var result = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request(category: category));
 
         Assert.Equal(expected, result.Status);
         Assert.Equal(expected == EmailStatuses.Sent ? 1 : 0, _server.Received.Count);
@@ -35,14 +35,14 @@ public sealed class EmailPolicyTests : IAsyncLifetime
         using var rig = new EmailRig(_server, policy: new EmailDeliveryOptions { MaxMarketingEmailsPerWindow = 2 });
         await rig.SeedCustomerAsync();
         var start = rig.Time.GetUtcNow();
-        await rig.Activity().RunAsync(EmailRig.Context(1), EmailRig.Request(), CancellationToken.None);
+        await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request() with { DeliveryKey = EmailRig.Key(1) });
         rig.Time.Advance(TimeSpan.FromDays(1));
-        await rig.Activity().RunAsync(EmailRig.Context(2), EmailRig.Request(), CancellationToken.None);
+        await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request() with { DeliveryKey = EmailRig.Key(2) });
         rig.Time.Advance(TimeSpan.FromDays(1));
 
-        var third = await rig.Activity().RunAsync(EmailRig.Context(3), EmailRig.Request(), CancellationToken.None);
+        var third = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request() with { DeliveryKey = EmailRig.Key(3) });
         rig.Time.SetUtcNow(third.RetryAt!.Value);
-        var later = await rig.Activity().RunAsync(EmailRig.Context(3), EmailRig.Request(), CancellationToken.None);
+        var later = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request() with { DeliveryKey = EmailRig.Key(3) });
 
         Assert.Equal(EmailStatuses.Deferred, third.Status);
         Assert.Equal(start.AddDays(7), third.RetryAt);
@@ -55,10 +55,10 @@ public sealed class EmailPolicyTests : IAsyncLifetime
     {
         using var rig = new EmailRig(_server, policy: new EmailDeliveryOptions { MaxMarketingEmailsPerWindow = 1 });
         await rig.SeedCustomerAsync();
-        await rig.Activity().RunAsync(EmailRig.Context(1), EmailRig.Request(), CancellationToken.None);
+        await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request() with { DeliveryKey = EmailRig.Key(1) });
 
-        var capped = await rig.Activity().RunAsync(EmailRig.Context(2), EmailRig.Request(capped: "skip"), CancellationToken.None);
-        var transactional = await rig.Activity().RunAsync(EmailRig.Context(3), EmailRig.Request(category: "transactional"), CancellationToken.None);
+        var capped = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request(capped: "skip") with { DeliveryKey = EmailRig.Key(2) });
+        var transactional = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request(category: "transactional") with { DeliveryKey = EmailRig.Key(3) });
 
         Assert.Equal(EmailStatuses.Capped, capped.Status);
         Assert.Equal(EmailStatuses.Sent, transactional.Status);

@@ -22,7 +22,7 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         using var rig = new EmailRig(_server);
         await rig.SeedCustomerAsync();
 
-        var result = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
+        var result = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
 
         Assert.Equal(new SendEmailResult(EmailStatuses.Sent), result);
         var mail = Assert.Single(_server.Received);
@@ -37,7 +37,7 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         var args = CustomArgs(body);
         Assert.Equal("journey-1", args["journey_id"]!.GetValue<string>());
         Assert.Equal("first-seasonal-check", args["step_id"]!.GetValue<string>());
-        Assert.Equal(EmailRig.Context().IdempotencyKey, args["idempotency_key"]!.GetValue<string>());
+        Assert.Equal(EmailRig.Key(), args["idempotency_key"]!.GetValue<string>());
         var headers = (body["headers"] ?? body["personalizations"]![0]!["headers"])!;
         var unsubscribe = headers["List-Unsubscribe"]!.GetValue<string>();
         Assert.StartsWith("<https://journeys.example.com/u/", unsubscribe, StringComparison.Ordinal);
@@ -52,7 +52,7 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         using var rig = new EmailRig(_server);
         await rig.SeedCustomerAsync(consent: false);
 
-        var result = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(category: "transactional"), CancellationToken.None);
+        var result = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request(category: "transactional"));
 
         Assert.Equal(EmailStatuses.Sent, result.Status);
         var mail = Assert.Single(_server.Received);
@@ -68,7 +68,7 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         await rig.SeedCustomerAsync();
         const string templateId = "d-0123456789abcdef0123456789abcdef";
 
-        await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(templateId: templateId), CancellationToken.None);
+        await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request(templateId: templateId));
 
         var mail = Assert.Single(_server.Received);
         Assert.Empty(mail.Problems);
@@ -88,9 +88,9 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         _server.Answer(429, retryAfter: "120");
         var request = EmailRig.Request(deliveryKey: "journey-1:exec-1:step:0");
 
-        var first = await rig.Activity().RunAsync(EmailRig.Context(4), request, CancellationToken.None);
+        var first = await rig.Activity().RunAsync(EmailRig.Context, request);
         rig.Time.Advance(TimeSpan.FromMinutes(2));
-        var second = await rig.Activity().RunAsync(EmailRig.Context(6), request with { DeliveryAttempt = 2 }, CancellationToken.None);
+        var second = await rig.Activity().RunAsync(EmailRig.Context, request with { DeliveryAttempt = 2 });
 
         Assert.Equal(EmailStatuses.Retry, first.Status);
         Assert.Equal(rig.Time.GetUtcNow(), first.RetryAt);
@@ -108,7 +108,7 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         await rig.SeedCustomerAsync();
         _server.Answer(500);
 
-        var result = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
+        var result = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
 
         Assert.Equal(EmailStatuses.Retry, result.Status);
         Assert.Equal(rig.Time.GetUtcNow() + TimeSpan.FromSeconds(30), result.RetryAt);
@@ -122,7 +122,7 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         await rig.SeedCustomerAsync();
         _server.Answer(503);
 
-        var result = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(attempt: 3, maxAttempts: 3), CancellationToken.None);
+        var result = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request(attempt: 3, maxAttempts: 3));
 
         Assert.Equal(EmailStatuses.Failed, result.Status);
         var touchpoint = Assert.Single(rig.Data.Touchpoints);
@@ -137,8 +137,8 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         await rig.SeedCustomerAsync();
         _server.Answer(400);
 
-        var first = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
-        var again = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
+        var first = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
+        var again = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
 
         Assert.Equal(EmailStatuses.Failed, first.Status);
         Assert.Contains("SendGrid answered 400", first.Detail, StringComparison.Ordinal);
@@ -155,10 +155,10 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         await _server.DisposeAsync(); // nothing listens on the port any more
         _server = await FakeSendGridServer.StartAsync();
 
-        var result = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
+        var result = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
 
         Assert.Equal(EmailStatuses.Retry, result.Status);
-        Assert.Equal(SendStates.Retry, (await rig.Delivery.GetSendAsync(EmailRig.Context().IdempotencyKey))!.State);
+        Assert.Equal(SendStates.Retry, (await rig.Delivery.GetSendAsync(EmailRig.Key()))!.State);
     }
 
     /// <summary>
@@ -177,18 +177,18 @@ public sealed class SendGridEmailTests : IAsyncLifetime
             await using (var before = new SqliteDeliveryStore(path))
             {
                 rig.Delivery = new CrashAfterAcceptStore(before);
-                await Assert.ThrowsAsync<IOException>(() => rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None));
+                await Assert.ThrowsAsync<IOException>(() => rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request()));
             }
 
             await using var after = new SqliteDeliveryStore(path);
             rig.Delivery = after;
-            var rerun = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
-            var third = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
+            var rerun = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
+            var third = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
 
             Assert.Single(_server.Received);
             Assert.Equal(EmailStatuses.Unknown, rerun.Status);
             Assert.Equal(rerun, third);
-            Assert.Equal(SendStates.Unknown, (await after.GetSendAsync(EmailRig.Context().IdempotencyKey))!.State);
+            Assert.Equal(SendStates.Unknown, (await after.GetSendAsync(EmailRig.Key()))!.State);
             var touchpoint = Assert.Single(rig.Data.Touchpoints);
             Assert.Equal(EmailStatuses.Unknown, touchpoint.Status);
             Assert.Contains("not sent again", touchpoint.Detail, StringComparison.Ordinal);
@@ -205,8 +205,8 @@ public sealed class SendGridEmailTests : IAsyncLifetime
         using var rig = new EmailRig(_server);
         await rig.SeedCustomerAsync();
 
-        var first = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
-        var second = await rig.Activity().RunAsync(EmailRig.Context(), EmailRig.Request(), CancellationToken.None);
+        var first = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
+        var second = await rig.Activity().RunAsync(EmailRig.Context, EmailRig.Request());
 
         Assert.Equal(first, second);
         Assert.Single(_server.Received);

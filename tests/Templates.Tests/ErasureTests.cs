@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Authoring;
+using JourneyOrchestrator.Core.Runtime;
+using Microsoft.DurableTask;
 using JourneyOrchestrator.Templates.Activities;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Delivery;
@@ -17,7 +19,8 @@ public sealed class ErasureTests
     private readonly InMemoryDeliveryStore _delivery = new();
     private readonly ErasureHasher _hasher = new(new byte[32]);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 7, 1, 9, 0, 0, TimeSpan.Zero));
-    private readonly ActivityContext _context = new("journey.send-email", "journey-1", "exec-1", 4, 1, 1);
+    private const string Key = "journey-1:run-1:0:4";
+    private readonly TaskActivityContext _context = new EmbeddedActivityContext(new TaskName("journey.send-email"), "journey-1");
 
     private SendEmailActivity Email(IDeliveryStore? delivery = null) =>
         new(_data, new FileEmailTemplateSource(Repo.EmailsFolder), new LiquidRenderer(), new DevMailboxEmailSender(_data, _time), _time,
@@ -27,7 +30,7 @@ public sealed class ErasureTests
     private static SendEmailRequest Request(string email = "seasonal-check", string category = "marketing") => new()
     {
         JourneyId = "journey-1", DealerId = "d1", CustomerId = "c1", TemplateId = "new-car-purchase", TemplateVersion = 1, StepId = "step",
-        Email = email, Category = category, Cause = new TouchpointCause("timer"),
+        Email = email, Category = category, Cause = new TouchpointCause("timer"), DeliveryKey = Key,
         Model = new JsonObject { ["customer"] = new JsonObject { ["firstName"] = "Anna", ["email"] = Address, ["consent"] = new JsonObject { ["email"] = true } } },
     };
 
@@ -43,8 +46,8 @@ public sealed class ErasureTests
     {
         await EraseAsync();
 
-        var marketing = await Email().RunAsync(_context, Request(), CancellationToken.None);
-        var transactional = await Email().RunAsync(_context with { Sequence = 5 }, Request("delivery-date-confirmation", "transactional"), CancellationToken.None);
+        var marketing = await Email().RunAsync(_context, Request());
+        var transactional = await Email().RunAsync(_context, Request("delivery-date-confirmation", "transactional") with { DeliveryKey = "journey-1:run-1:0:5" });
 
         Assert.Equal((EmailStatuses.Suppressed, EmailStatuses.Suppressed), (marketing.Status, transactional.Status));
         Assert.Empty(_data.Mail);
@@ -61,10 +64,10 @@ public sealed class ErasureTests
         _time.Advance(TimeSpan.FromDays(1));
         await UpsertAsync(consent: false);
 
-        var withoutConsent = await Email().RunAsync(_context, Request("delivery-date-confirmation", "transactional"), CancellationToken.None);
+        var withoutConsent = await Email().RunAsync(_context, Request("delivery-date-confirmation", "transactional"));
         _time.Advance(TimeSpan.FromHours(1));
         await UpsertAsync(consent: true);
-        var withConsent = await Email().RunAsync(_context with { Sequence = 5 }, Request(), CancellationToken.None);
+        var withConsent = await Email().RunAsync(_context, Request() with { DeliveryKey = "journey-1:run-1:0:5" });
 
         Assert.Equal(EmailStatuses.Suppressed, withoutConsent.Status);
         Assert.Equal(EmailStatuses.Sent, withConsent.Status);
@@ -78,7 +81,7 @@ public sealed class ErasureTests
         _time.Advance(TimeSpan.FromMinutes(1));
         await EraseAsync();
 
-        var result = await Email().RunAsync(_context, Request(), CancellationToken.None);
+        var result = await Email().RunAsync(_context, Request());
 
         Assert.Equal(EmailStatuses.Suppressed, result.Status);
         Assert.Empty(_data.Mail);
@@ -94,7 +97,7 @@ public sealed class ErasureTests
             return EraseAsync();
         });
 
-        var result = await Email(erasing).RunAsync(_context, Request(), CancellationToken.None);
+        var result = await Email(erasing).RunAsync(_context, Request());
 
         Assert.Equal(EmailStatuses.Suppressed, result.Status);
         Assert.Empty(_data.Mail);
@@ -107,7 +110,7 @@ public sealed class ErasureTests
         await EraseAsync();
         await _data.UpsertCustomerAsync(new CustomerProfile { Id = "c1", DealerId = "d2", Email = Address, Consent = new ConsentSettings { Email = true } });
 
-        var result = await Email().RunAsync(_context, Request() with { DealerId = "d2" }, CancellationToken.None);
+        var result = await Email().RunAsync(_context, Request() with { DealerId = "d2" });
 
         Assert.Equal(EmailStatuses.Sent, result.Status);
     }
@@ -118,7 +121,7 @@ public sealed class ErasureTests
         var activity = new CreateTaskActivity(_data, new LiquidRenderer(), _time, _hasher);
         var request = new CreateTaskRequest
         {
-            JourneyId = "journey-1", DealerId = "d1", CustomerId = "c1", StepId = "call", Task = "call", Title = "Call {{ customer.firstName }}",
+            TaskId = Key, JourneyId = "journey-1", DealerId = "d1", CustomerId = "c1", StepId = "call", Task = "call", Title = "Call {{ customer.firstName }}",
             DueAt = _time.GetUtcNow().AddHours(4), Model = new JsonObject { ["customer"] = new JsonObject { ["firstName"] = "Anna" } },
             Cause = new TouchpointCause("timer"),
         };
@@ -127,12 +130,12 @@ public sealed class ErasureTests
             Id = "e-1", DealerId = "d1", CustomerHash = _hasher.CustomerHash("d1", "c1"), State = ErasureStates.Completed, Actor = "admin", RequestedAt = _time.GetUtcNow(),
         });
 
-        await activity.RunAsync(_context, request, CancellationToken.None);
+        await activity.RunAsync(_context, request);
         Assert.Empty(_data.Tasks);
         Assert.Empty(_data.Touchpoints);
 
         await UpsertAsync(consent: false);
-        await activity.RunAsync(_context with { Sequence = 9 }, request, CancellationToken.None);
+        await activity.RunAsync(_context, request with { TaskId = "journey-1:run-1:0:9" });
         Assert.Single(_data.Tasks);
     }
 

@@ -1,22 +1,4 @@
-using JourneyOrchestrator.Core.History;
-
 namespace JourneyOrchestrator.Core.Authoring;
-
-/// <summary>An activity failed; thrown into the orchestration at the await.</summary>
-public sealed class ActivityFailedException : Exception
-{
-    public ActivityFailedException(string activityName, int attempts, FailureDetails failure)
-        : base($"Activity '{activityName}' failed after {attempts} attempt(s): {failure.ErrorType}: {failure.Message}")
-    {
-        ActivityName = activityName;
-        Attempts = attempts;
-        Failure = failure;
-    }
-
-    public string ActivityName { get; }
-    public int Attempts { get; }
-    public FailureDetails Failure { get; }
-}
 
 /// <summary>
 /// The orchestration code did something on replay that its history says it did not do the first time.

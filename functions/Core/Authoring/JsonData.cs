@@ -14,19 +14,23 @@ public static class JsonData
         _ => JsonSerializer.Serialize(value, value.GetType(), Options),
     };
 
-    public static T? Deserialize<T>(string? json)
+    public static T? Deserialize<T>(string? json) => (T?)Deserialize(json, typeof(T));
+
+    /// <summary>Deserialises <paramref name="json"/> to <paramref name="type"/>; null JSON gives null (the default of a value type).</summary>
+    public static object? Deserialize(string? json, Type type)
     {
+        ArgumentNullException.ThrowIfNull(type);
         if (json is null)
         {
-            return default;
+            return type.IsValueType && Nullable.GetUnderlyingType(type) is null ? Activator.CreateInstance(type) : null;
         }
 
-        if (typeof(T) == typeof(string) && json.Length > 0 && json[0] != '"')
+        if (type == typeof(string) && json.Length > 0 && json[0] != '"')
         {
             // A raw JSON document asked for as text.
-            return (T)(object)json;
+            return json;
         }
 
-        return JsonSerializer.Deserialize<T>(json, Options);
+        return JsonSerializer.Deserialize(json, type, Options);
     }
 }

@@ -44,7 +44,7 @@ public sealed class JourneyClient(IJourneyStore store, JourneyRegistry registry,
     public async Task<string> StartAsync(string name, object? input = null, StartOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (!registry.HasOrchestration(name))
+        if (!registry.HasOrchestrator(name))
         {
             throw new ArgumentException($"No orchestration named '{name}' is registered.", nameof(name));
         }

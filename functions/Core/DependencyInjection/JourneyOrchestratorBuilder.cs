@@ -1,13 +1,13 @@
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.Runtime;
 using JourneyOrchestrator.Core.Storage;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace JourneyOrchestrator.Core.DependencyInjection;
 
-/// <summary>Registers orchestrations, activities and the store: <c>services.AddJourneyOrchestrator().UseSqliteStorage(...)</c>.</summary>
+/// <summary>Registers orchestrators, activities (the Durable Task SDK's) and the store: <c>services.AddJourneyOrchestrator().UseSqliteStorage(...)</c>.</summary>
 public sealed class JourneyOrchestratorBuilder
 {
     internal JourneyOrchestratorBuilder(IServiceCollection services, JourneyRegistry registry)
@@ -19,24 +19,37 @@ public sealed class JourneyOrchestratorBuilder
     public IServiceCollection Services { get; }
     public JourneyRegistry Registry { get; }
 
-    public JourneyOrchestratorBuilder AddOrchestration<T>(string name)
-        where T : class, IOrchestration
+    /// <summary>Registers an orchestrator class (the Durable Task SDK's); a new instance is made from DI for every episode.</summary>
+    public JourneyOrchestratorBuilder AddOrchestrator<T>(string name)
+        where T : class, ITaskOrchestrator
     {
-        Registry.AddOrchestration(name, JourneyRegistry.Activate<IOrchestration, T>());
+        Registry.AddOrchestrator(name, JourneyRegistry.Activate<ITaskOrchestrator, T>());
         return this;
     }
 
-    public JourneyOrchestratorBuilder AddOrchestration(string name, Func<OrchestrationContext, Task<object?>> run)
+    /// <summary>Registers a function-based orchestrator (the SDK's <see cref="FuncTaskOrchestrator"/>).</summary>
+    public JourneyOrchestratorBuilder AddOrchestrator<TInput, TOutput>(string name, Func<TaskOrchestrationContext, TInput, Task<TOutput>> run)
     {
-        Registry.AddOrchestration(name, _ => new DelegateOrchestration(run));
+        ArgumentNullException.ThrowIfNull(run);
+        var orchestrator = FuncTaskOrchestrator.Create(run);
+        Registry.AddOrchestrator(name, _ => orchestrator);
         return this;
     }
 
-    /// <summary>Registers an activity class; a new instance is resolved from a new DI scope for every call.</summary>
+    /// <summary>Registers an activity class (the SDK's); a new instance is resolved from a new DI scope for every call.</summary>
     public JourneyOrchestratorBuilder AddActivity<T>(string name)
-        where T : class, IActivity
+        where T : class, ITaskActivity
     {
-        Registry.AddActivity(name, JourneyRegistry.Activate<IActivity, T>());
+        Registry.AddActivity(name, JourneyRegistry.Activate<ITaskActivity, T>());
+        return this;
+    }
+
+    /// <summary>Registers a function-based activity (the SDK's <see cref="FuncTaskActivity"/>).</summary>
+    public JourneyOrchestratorBuilder AddActivity<TInput, TOutput>(string name, Func<TaskActivityContext, TInput, Task<TOutput>> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var activity = FuncTaskActivity.Create(run);
+        Registry.AddActivity(name, _ => activity);
         return this;
     }
 

@@ -1,6 +1,7 @@
 using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.History;
 using JourneyOrchestrator.Core.Storage;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,8 @@ namespace JourneyOrchestrator.Core.Runtime;
 /// <summary>
 /// Runs activity work items from the outbox, at least once: an item stays locked while it runs and is
 /// deleted in the same transaction that hands its result to the instance. A crash before that commit
-/// makes the item visible again after its lock expires; the activity's <see cref="ActivityContext.IdempotencyKey"/>
-/// lets the channel recognise the repeat.
+/// makes the item visible again after its lock expires; an idempotency key in the activity's input (the orchestrator
+/// makes it) lets the channel recognise the repeat.
 /// </summary>
 public sealed partial class ActivityWorker(
     IJourneyStore store,
@@ -25,7 +26,7 @@ public sealed partial class ActivityWorker(
     private readonly JourneyRuntimeOptions _options = options.Value;
 
     /// <summary>Locks and runs one batch of activities; returns how many it took.</summary>
-    /// <param name="cancellationToken">Passed to the activities; one cancelled by shutdown is released and runs again later.</param>
+    /// <param name="cancellationToken">Shutdown: an activity still running then is released (its result, if it comes, dropped) and runs again later.</param>
     public async Task<int> ProcessBatchAsync(CancellationToken cancellationToken = default)
     {
         var items = await store.LockNextActivitiesAsync(_options.MaxConcurrentActivities, time.GetUtcNow(), _options.ActivityLockDuration, cancellationToken);
@@ -87,11 +88,13 @@ public sealed partial class ActivityWorker(
             };
         }
 
-        var context = new ActivityContext(item.Name, item.InstanceId, item.ExecutionId, item.Sequence, item.Attempt, item.DequeueCount);
+        var context = new EmbeddedActivityContext(new TaskName(item.Name), item.InstanceId);
         try
         {
-            var output = await activity.RunAsync(context, item.Input, cancellationToken);
-            return new ActivityCompleted { Timestamp = time.GetUtcNow(), ScheduledSequence = item.Sequence, Result = output };
+            var input = JsonData.Deserialize(item.Input, activity.InputType);
+            // The SDK's activities take no cancellation token: on shutdown the run is abandoned (released to run again).
+            var output = await activity.RunAsync(context, input).WaitAsync(cancellationToken);
+            return new ActivityCompleted { Timestamp = time.GetUtcNow(), ScheduledSequence = item.Sequence, Result = JsonData.Serialize(output) };
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -22,6 +22,7 @@ public sealed partial class OrchestrationDispatcher(
     ILogger<OrchestrationDispatcher> logger)
 {
     private readonly JourneyRuntimeOptions _options = options.Value;
+    private readonly ILoggerFactory _loggerFactory = services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
 
     /// <summary>Locks one batch of instances and processes it; returns how many instances it processed.</summary>
     /// <remarks>Once locked, a batch is processed and committed even if <paramref name="cancellationToken"/> fires: shutdown loses nothing.</remarks>
@@ -164,13 +165,13 @@ public sealed partial class OrchestrationDispatcher(
         try
         {
             using var scope = services.CreateScope();
-            var orchestration = registry.CreateOrchestration(instance.Name, scope.ServiceProvider);
+            var orchestration = registry.CreateOrchestrator(instance.Name, scope.ServiceProvider);
             if (orchestration is null)
             {
                 return FailedResult(now, new FailureDetails("UnknownOrchestration", $"No orchestration named '{instance.Name}' is registered in this host.", null), instance);
             }
 
-            return OrchestrationExecutor.Execute(instance.InstanceId, orchestration, history, events, now, instance.CustomStatus);
+            return OrchestrationExecutor.Execute(instance.InstanceId, orchestration, history, events, now, instance.CustomStatus, _loggerFactory);
         }
 #pragma warning disable CA1031 // Anything the runtime or the user's factory throws fails the instance visibly.
         catch (Exception error)

@@ -1,5 +1,7 @@
 using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace JourneyOrchestrator.Core.Runtime;
 
@@ -30,15 +32,16 @@ internal static class OrchestrationExecutor
 {
     public static ExecutionResult Execute(
         string instanceId,
-        IOrchestration orchestration,
+        ITaskOrchestrator orchestration,
         IReadOnlyList<HistoryEvent> history,
         IReadOnlyList<HistoryEvent> newEvents,
         DateTimeOffset now,
-        string? customStatus)
+        string? customStatus,
+        ILoggerFactory? loggerFactory = null)
     {
         var started = history.OfType<JourneyStarted>().FirstOrDefault() ?? newEvents.OfType<JourneyStarted>().FirstOrDefault()
             ?? throw new InvalidOperationException($"Instance '{instanceId}' has no JourneyStarted event to run from.");
-        var context = new RuntimeOrchestrationContext(instanceId, started, customStatus);
+        var context = new RuntimeOrchestrationContext(instanceId, started, customStatus, loggerFactory);
         var sync = new OrchestrationSynchronizationContext();
         var previous = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(sync);
@@ -59,7 +62,7 @@ internal static class OrchestrationExecutor
     private static ExecutionResult Run(
         RuntimeOrchestrationContext context,
         OrchestrationSynchronizationContext sync,
-        IOrchestration orchestration,
+        ITaskOrchestrator orchestration,
         IReadOnlyList<HistoryEvent> history,
         IReadOnlyList<HistoryEvent> newEvents,
         DateTimeOffset now)
@@ -194,7 +197,7 @@ internal static class OrchestrationExecutor
     private static Task<object?>? Deliver(
         RuntimeOrchestrationContext context,
         OrchestrationSynchronizationContext sync,
-        IOrchestration orchestration,
+        ITaskOrchestrator orchestration,
         HistoryEvent received,
         Task<object?>? code)
     {
@@ -224,11 +227,12 @@ internal static class OrchestrationExecutor
         return code;
     }
 
-    private static Task<object?> Start(IOrchestration orchestration, RuntimeOrchestrationContext context)
+    private static Task<object?> Start(ITaskOrchestrator orchestration, RuntimeOrchestrationContext context)
     {
         try
         {
-            return orchestration.RunAsync(context);
+            var input = JsonData.Deserialize(context.InputJson, orchestration.InputType);
+            return orchestration.RunAsync(context, input);
         }
 #pragma warning disable CA1031 // Any exception from user code fails the instance; it is recorded, not swallowed.
         catch (Exception error)

@@ -2,36 +2,63 @@ using System.Security.Cryptography;
 using System.Text;
 using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Entities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using CoreFailureDetails = DurableTask.Core.FailureDetails;
+using CoreTaskFailedException = DurableTask.Core.Exceptions.TaskFailedException;
 
 namespace JourneyOrchestrator.Core.Runtime;
 
 /// <summary>
-/// The context handed to orchestration code. Every action the code takes is either matched against
+/// The embedded engine's <see cref="TaskOrchestrationContext"/>: every action the code takes is either matched against
 /// the history (while replaying) or recorded as a new history event (afterwards).
 /// </summary>
-internal sealed class RuntimeOrchestrationContext : OrchestrationContext
+/// <remarks>
+/// Supported as the Durable Task SDK documents them: activities (with <see cref="TaskOptions"/> retry policies and retry
+/// handlers, as durable timers), durable timers (cancellable), external events (buffered first-in first-out per name,
+/// case-insensitive; a cancelled wait removes itself), custom status, ContinueAsNew (with or without the unprocessed
+/// events), deterministic <see cref="NewGuid"/>, replay-safe loggers. Not supported (they throw
+/// <see cref="NotSupportedException"/> saying so): sub-orchestrations, <see cref="SendEvent"/> and durable entities.
+/// </remarks>
+internal sealed class RuntimeOrchestrationContext : TaskOrchestrationContext
 {
     private readonly JourneyStarted _started;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly Dictionary<int, TaskCompletionSource> _timers = [];
-    private readonly Dictionary<int, (string Name, int Attempt, TaskCompletionSource<string?> Result)> _activities = [];
-    private readonly List<Waiter> _waiters = [];
+    private readonly Dictionary<int, (string Name, TaskCompletionSource<string?> Result)> _activities = [];
+    private readonly Dictionary<string, LinkedList<Waiter>> _waiters = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<ExternalEventReceived> _buffered = [];
     private int _nextSequence;
     private int _guidCounter;
     private DateTimeOffset _currentTime;
 
-    public RuntimeOrchestrationContext(string instanceId, JourneyStarted started, string? customStatus)
+    public RuntimeOrchestrationContext(string instanceId, JourneyStarted started, string? customStatus, ILoggerFactory? loggerFactory = null)
     {
         InstanceId = instanceId;
         _started = started;
         CustomStatusJson = customStatus;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
     }
 
+    public override TaskName Name => new(_started.Name);
     public override string InstanceId { get; }
-    public override string ExecutionId => _started.ExecutionId;
-    public override string Name => _started.Name;
+    public override ParentOrchestrationInstance? Parent => null;
     public override DateTime CurrentUtcDateTime => _currentTime.UtcDateTime;
     public override bool IsReplaying => Replaying;
+    public override string Version => _started.Version ?? string.Empty;
+
+    public override TaskOrchestrationEntityFeature Entities =>
+        throw new NotSupportedException("Durable entities are not supported by the embedded engine (JourneyOrchestrator.Core); use activities and external events.");
+
+    protected override ILoggerFactory LoggerFactory => _loggerFactory;
+
+    /// <summary>Changes with every ContinueAsNew.</summary>
+    internal string ExecutionId => _started.ExecutionId;
+
+    /// <summary>The raw input (JSON) of this execution.</summary>
+    internal string? InputJson => _started.Input;
 
     internal bool Replaying { get; set; } = true;
 
@@ -56,7 +83,7 @@ internal sealed class RuntimeOrchestrationContext : OrchestrationContext
 
     public override void SetCustomStatus(object? customStatus) => CustomStatusJson = JsonData.Serialize(customStatus);
 
-    public override void ContinueAsNew(object? newInput, bool preserveUnprocessedEvents = true) =>
+    public override void ContinueAsNew(object? newInput = null, bool preserveUnprocessedEvents = true) =>
         ContinueAsNewRequest = (JsonData.Serialize(newInput), preserveUnprocessedEvents);
 
     public override Guid NewGuid()
@@ -72,7 +99,15 @@ internal sealed class RuntimeOrchestrationContext : OrchestrationContext
         return new Guid(bytes, bigEndian: true);
     }
 
-    public override Task CreateTimerAsync(DateTime fireAt, CancellationToken cancellationToken)
+    public override void SendEvent(string instanceId, string eventName, object payload) =>
+        throw new NotSupportedException(
+            "SendEvent to another orchestration instance is not supported by the embedded engine (JourneyOrchestrator.Core): an episode commits one instance only. Raise the event from an activity through the client instead.");
+
+    public override Task<TResult> CallSubOrchestratorAsync<TResult>(TaskName orchestratorName, object? input = null, TaskOptions? options = null) =>
+        throw new NotSupportedException(
+            $"Sub-orchestrations (here '{orchestratorName.Name}') are not supported by the embedded engine (JourneyOrchestrator.Core): call activities, or start another instance from an activity through the client.");
+
+    public override Task CreateTimer(DateTime fireAt, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -82,7 +117,7 @@ internal sealed class RuntimeOrchestrationContext : OrchestrationContext
         var sequence = _nextSequence++;
         var completion = new TaskCompletionSource();
         _timers.Add(sequence, completion);
-        var due = new DateTimeOffset(DateTime.SpecifyKind(fireAt, DateTimeKind.Utc));
+        var due = new DateTimeOffset(fireAt.Kind == DateTimeKind.Local ? fireAt.ToUniversalTime() : DateTime.SpecifyKind(fireAt, DateTimeKind.Utc));
         Record(new TimerScheduled { Timestamp = _currentTime, Sequence = sequence, FireAt = due });
         if (cancellationToken.CanBeCanceled)
         {
@@ -101,66 +136,103 @@ internal sealed class RuntimeOrchestrationContext : OrchestrationContext
         }
     }
 
-    public override async Task<TResult> CallActivityAsync<TResult>(string name, object? input = null, RetryPolicy? retryPolicy = null)
+    public override async Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        retryPolicy?.Validate();
+        var activityName = name.Name;
+        ArgumentException.ThrowIfNullOrWhiteSpace(activityName, nameof(name));
         var inputJson = JsonData.Serialize(input);
+        var policy = options?.Retry?.Policy;
+        var handler = options?.Retry?.Handler;
+        var firstAttemptAt = CurrentUtcDateTime;
         for (var attempt = 1; ; attempt++)
         {
             var sequence = _nextSequence++;
             var completion = new TaskCompletionSource<string?>();
-            _activities.Add(sequence, (name, attempt, completion));
-            Record(new ActivityScheduled { Timestamp = _currentTime, Sequence = sequence, Name = name, Input = inputJson, Attempt = attempt });
+            _activities.Add(sequence, (activityName, completion));
+            Record(new ActivityScheduled { Timestamp = _currentTime, Sequence = sequence, Name = activityName, Input = inputJson, Attempt = attempt });
+            TaskFailedException failure;
             try
             {
                 return JsonData.Deserialize<TResult>(await completion.Task)!;
             }
-            catch (ActivityFailedException failure) when (retryPolicy is not null && attempt < retryPolicy.MaxAttempts && (retryPolicy.Handle?.Invoke(failure) ?? true))
+            catch (TaskFailedException e)
             {
-                await CreateTimerAsync(CurrentUtcDateTime.Add(retryPolicy.DelayBefore(attempt + 1)), CancellationToken.None);
+                failure = e;
+            }
+
+            if (policy is not null)
+            {
+                if (attempt >= policy.MaxNumberOfAttempts || !Handles(policy, failure, sequence) ||
+                    (policy.RetryTimeout != Timeout.InfiniteTimeSpan && CurrentUtcDateTime >= firstAttemptAt + policy.RetryTimeout))
+                {
+                    throw failure;
+                }
+
+                await CreateTimer(CurrentUtcDateTime + DelayBefore(policy, attempt), CancellationToken.None);
+            }
+            else if (handler is null || !await handler(new RetryContext(this, attempt, failure.FailureDetails, CurrentUtcDateTime - firstAttemptAt, CancellationToken.None)))
+            {
+                throw failure;
             }
         }
     }
 
-    public override async Task<T> WaitForExternalEventAsync<T>(string eventName, CancellationToken cancellationToken = default)
+    /// <summary>The wait after failed attempt <paramref name="attempt"/>, as DurableTask.Core computes it.</summary>
+    internal static TimeSpan DelayBefore(RetryPolicy policy, int attempt)
     {
-        var received = await WaitForAnyExternalEventAsync([eventName], cancellationToken);
-        return received.GetPayload<T>()!;
+        var delay = policy.FirstRetryInterval.TotalMilliseconds * Math.Pow(policy.BackoffCoefficient, attempt - 1);
+        if (policy.MaxRetryInterval != Timeout.InfiniteTimeSpan)
+        {
+            delay = Math.Min(delay, policy.MaxRetryInterval.TotalMilliseconds);
+        }
+
+        return TimeSpan.FromMilliseconds(Math.Min(delay, TimeSpan.MaxValue.TotalMilliseconds / 2));
     }
 
-    public override Task<ExternalEvent> WaitForAnyExternalEventAsync(IReadOnlyCollection<string> eventNames, CancellationToken cancellationToken = default)
+    private static bool Handles(RetryPolicy policy, TaskFailedException failure, int sequence)
     {
-        ArgumentNullException.ThrowIfNull(eventNames);
-        if (eventNames.Count == 0)
+        // The SDK's policy filters (Handle, HandleFailure) expect DurableTask.Core's exception, as its own engine gives them.
+        var details = failure.FailureDetails;
+        var core = new CoreTaskFailedException(-1, sequence, failure.TaskName, string.Empty, failure.Message, failure)
         {
-            throw new ArgumentException("Name at least one event to wait for.", nameof(eventNames));
-        }
+            FailureDetails = new CoreFailureDetails(details.ErrorType, details.ErrorMessage, details.StackTrace, null, false),
+        };
+        return policy.Handle(core);
+    }
 
+    public override Task<T> WaitForExternalEvent<T>(string eventName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<ExternalEvent>(cancellationToken);
+            return Task.FromCanceled<T>(cancellationToken);
         }
 
-        var names = new HashSet<string>(eventNames, StringComparer.OrdinalIgnoreCase);
-        var index = _buffered.FindIndex(e => names.Contains(e.Name));
+        var index = _buffered.FindIndex(e => string.Equals(e.Name, eventName, StringComparison.OrdinalIgnoreCase));
         if (index >= 0)
         {
             var buffered = _buffered[index];
             _buffered.RemoveAt(index);
-            return Task.FromResult(ToExternalEvent(buffered));
+            return Task.FromResult(JsonData.Deserialize<T>(buffered.Payload)!);
         }
 
-        var waiter = new Waiter(names, new TaskCompletionSource<ExternalEvent>());
-        _waiters.Add(waiter);
+        var waiter = new Waiter<T>();
+        if (!_waiters.TryGetValue(eventName, out var queue))
+        {
+            queue = new LinkedList<Waiter>();
+            _waiters.Add(eventName, queue);
+        }
+
+        var node = queue.AddLast(waiter);
         if (cancellationToken.CanBeCanceled)
         {
             cancellationToken.Register(() =>
             {
                 // Removing the waiter is what keeps a later event from being swallowed by a wait nobody awaits.
-                if (_waiters.Remove(waiter))
+                if (node.List is not null)
                 {
-                    waiter.Completion.TrySetCanceled();
+                    queue.Remove(node);
+                    waiter.Completion.TrySetCanceled(cancellationToken);
                 }
             });
         }
@@ -172,15 +244,14 @@ internal sealed class RuntimeOrchestrationContext : OrchestrationContext
 
     internal void DeliverEvent(ExternalEventReceived received)
     {
-        var waiter = _waiters.Find(w => w.Names.Contains(received.Name));
-        if (waiter is null)
+        if (!_waiters.TryGetValue(received.Name, out var queue) || queue.First is not { } first)
         {
             _buffered.Add(received);
             return;
         }
 
-        _waiters.Remove(waiter);
-        waiter.Completion.TrySetResult(ToExternalEvent(received));
+        queue.RemoveFirst();
+        first.Value.Deliver(received.Payload);
     }
 
     internal void DeliverTimer(int sequence)
@@ -204,7 +275,8 @@ internal sealed class RuntimeOrchestrationContext : OrchestrationContext
         }
         else
         {
-            pending.Result.TrySetException(new ActivityFailedException(pending.Name, pending.Attempt, failure));
+            var details = new TaskFailureDetails(failure.ErrorType, failure.Message, failure.StackTrace, null, null);
+            pending.Result.TrySetException(new TaskFailedException(pending.Name, sequence, details));
         }
     }
 
@@ -220,7 +292,31 @@ internal sealed class RuntimeOrchestrationContext : OrchestrationContext
         }
     }
 
-    private static ExternalEvent ToExternalEvent(ExternalEventReceived received) => new(received.Name, received.EventId, received.Payload);
+    private abstract class Waiter
+    {
+        public abstract void Deliver(string? payload);
+    }
 
-    private sealed record Waiter(HashSet<string> Names, TaskCompletionSource<ExternalEvent> Completion);
+    private sealed class Waiter<T> : Waiter
+    {
+        public TaskCompletionSource<T> Completion { get; } = new();
+
+        public override void Deliver(string? payload)
+        {
+            T value;
+            try
+            {
+                value = JsonData.Deserialize<T>(payload)!;
+            }
+#pragma warning disable CA1031 // A payload that does not fit the wait's type fails the wait (and so the code awaiting it), visibly.
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                Completion.TrySetException(error);
+                return;
+            }
+
+            Completion.TrySetResult(value);
+        }
+    }
 }

@@ -57,7 +57,7 @@ public sealed partial class ConsentService(
             foreach (var instance in page.Instances)
             {
                 var result = await client.RaiseEventAsync(
-                    instance.InstanceId, UnsubscribedEvent, new JourneyEventPayload { Data = data ?? new JsonObject { ["reason"] = reason } }, eventId, cancellationToken);
+                    instance.InstanceId, UnsubscribedEvent, new JourneyEventPayload { EventId = eventId, Data = data ?? new JsonObject { ["reason"] = reason } }, eventId, cancellationToken);
                 told += result == EnqueueResult.Accepted ? 1 : 0;
             }
 

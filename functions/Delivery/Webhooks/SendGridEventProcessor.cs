@@ -132,7 +132,8 @@ public sealed partial class SendGridEventProcessor(
             return false;
         }
 
-        var result = await client.RaiseEventAsync(journey, name, new JourneyEventPayload { Data = data, OccurredAt = Timestamp(e) }, "sendgrid-" + id, cancellationToken);
+        var eventId = "sendgrid-" + id;
+        var result = await client.RaiseEventAsync(journey, name, new JourneyEventPayload { EventId = eventId, Data = data, OccurredAt = Timestamp(e) }, eventId, cancellationToken);
         Log.Raised(logger, name, journey, result);
         return result == Core.Storage.EnqueueResult.Accepted;
     }

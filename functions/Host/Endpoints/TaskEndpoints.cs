@@ -67,6 +67,7 @@ public static class TaskEndpoints
         var eventId = JourneyIds.ForTaskCompletion(completed.Id);
         var payload = new JourneyEventPayload
         {
+            EventId = eventId,
             OccurredAt = completed.CompletedAt,
             Data = new System.Text.Json.Nodes.JsonObject
             {

@@ -127,6 +127,7 @@ public sealed partial class JourneyService(
         var eventData = request.Data?.DeepClone().AsObject() ?? [];
         var payload = new JourneyEventPayload
         {
+            EventId = eventId,
             OccurredAt = request.OccurredAt,
             Data = eventData,
             Customer = request.Customer is null ? null : Snapshot(profile),

@@ -1,30 +1,30 @@
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Emails;
+using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Activities;
 
 /// <summary>
-/// <see cref="JourneyNames.CreateTaskActivity"/>: renders the Liquid title and creates an open sales task (id = the activity's
-/// idempotency key, so a re-run creates nothing new), and records a <c>task</c> touchpoint with status <c>created</c>.
+/// <see cref="JourneyNames.CreateTaskActivity"/>: renders the Liquid title and creates an open sales task (id = the interpreter's
+/// idempotency key for the call, <see cref="CreateTaskRequest.TaskId"/>, so a re-run creates nothing new), and records a <c>task</c> touchpoint with status <c>created</c>.
 /// </summary>
 /// <remarks>
 /// A run whose customer was erased (no profile, and an erasure audit record for the customer) creates nothing: its work item
 /// was taken before the erase deleted it, and its result is discarded with the ended journey.
 /// </remarks>
 public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer renderer, TimeProvider time, ErasureHasher? erasureHasher = null)
-    : Activity<CreateTaskRequest, CreateTaskResult>
+    : TaskActivity<CreateTaskRequest, CreateTaskResult>
 {
     private readonly ErasureHasher _hasher = erasureHasher ?? new ErasureHasher();
 
-    public override async Task<CreateTaskResult> RunAsync(ActivityContext context, CreateTaskRequest input, CancellationToken cancellationToken)
+    public override async Task<CreateTaskResult> RunAsync(TaskActivityContext context, CreateTaskRequest input)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        var cancellationToken = CancellationToken.None;
         if (await store.GetCustomerAsync(input.DealerId, input.CustomerId, cancellationToken) is null
             && (await store.ListErasuresAsync(input.DealerId, _hasher.CustomerHash(input.DealerId, input.CustomerId), 1, cancellationToken)).Count > 0)
         {
-            return new CreateTaskResult(context.IdempotencyKey, input.DueAt);
+            return new CreateTaskResult(input.TaskId, input.DueAt);
         }
 
         string title;
@@ -40,7 +40,7 @@ public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer r
         var now = time.GetUtcNow();
         await store.CreateTaskAsync(new SalesTask
         {
-            Id = context.IdempotencyKey,
+            Id = input.TaskId,
             DealerId = input.DealerId,
             JourneyId = input.JourneyId,
             CustomerId = input.CustomerId,
@@ -55,7 +55,7 @@ public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer r
         }, cancellationToken);
         await store.AddTouchpointAsync(new Touchpoint
         {
-            Id = context.IdempotencyKey,
+            Id = input.TaskId,
             JourneyId = input.JourneyId,
             DealerId = input.DealerId,
             CustomerId = input.CustomerId,
@@ -67,6 +67,6 @@ public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer r
             Cause = input.Cause,
             OccurredAt = now,
         }, cancellationToken);
-        return new CreateTaskResult(context.IdempotencyKey, input.DueAt);
+        return new CreateTaskResult(input.TaskId, input.DueAt);
     }
 }

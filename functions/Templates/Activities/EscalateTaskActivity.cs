@@ -1,6 +1,6 @@
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
+using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Activities;
 
@@ -8,19 +8,19 @@ namespace JourneyOrchestrator.Templates.Activities;
 /// <see cref="JourneyNames.EscalateTaskActivity"/>: the store's word on whether an overdue task is still open. A task that
 /// was completed by now (also one completed exactly at the deadline whose event the journey has not taken yet) is not
 /// escalated. Otherwise, for <c>reassign</c>, sets the assignee, and records a <c>task</c> touchpoint with status
-/// <c>escalated</c> (id = the activity's idempotency key, so a re-run records nothing new). The journey does the rest
+/// <c>escalated</c> (id = the interpreter's idempotency key for the call, so a re-run records nothing new). The journey does the rest
 /// (the reminder task, the CRM push, the event).
 /// </summary>
-public sealed class EscalateTaskActivity(IJourneyDataStore store, TimeProvider time) : Activity<EscalateTaskRequest, EscalateTaskResult>
+public sealed class EscalateTaskActivity(IJourneyDataStore store, TimeProvider time) : TaskActivity<EscalateTaskRequest, EscalateTaskResult>
 {
     public const string Escalated = "escalated";
     public const string NotOpen = "not-open";
     public const string Missing = "missing";
 
-    public override async Task<EscalateTaskResult> RunAsync(ActivityContext context, EscalateTaskRequest input, CancellationToken cancellationToken)
+    public override async Task<EscalateTaskResult> RunAsync(TaskActivityContext context, EscalateTaskRequest input)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
+        var cancellationToken = CancellationToken.None;
         var task = await store.GetTaskAsync(input.TaskId, cancellationToken);
         if (task is null)
         {
@@ -49,7 +49,7 @@ public sealed class EscalateTaskActivity(IJourneyDataStore store, TimeProvider t
         };
         await store.AddTouchpointAsync(new Touchpoint
         {
-            Id = context.IdempotencyKey,
+            Id = input.IdempotencyKey,
             JourneyId = input.JourneyId,
             DealerId = input.DealerId,
             CustomerId = input.CustomerId,

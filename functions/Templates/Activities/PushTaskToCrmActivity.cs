@@ -1,18 +1,19 @@
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Delivery;
+using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Activities;
 
 /// <summary>
 /// <see cref="JourneyNames.PushTaskToCrmActivity"/>: one attempt to POST the task to the dealer's CRM. Throws on failure so
-/// the interpreter's <see cref="RetryPolicy"/> retries it with back-off; returns <c>skipped</c> when the dealer has no CRM.
+/// the interpreter's retry policy retries it with back-off; returns <c>skipped</c> when the dealer has no CRM.
 /// </summary>
-public sealed class PushTaskToCrmActivity(IJourneyDataStore store, ICrmTaskPusher crm) : Activity<CrmPushRequest, CrmPushResult>
+public sealed class PushTaskToCrmActivity(IJourneyDataStore store, ICrmTaskPusher crm) : TaskActivity<CrmPushRequest, CrmPushResult>
 {
-    public override async Task<CrmPushResult> RunAsync(ActivityContext context, CrmPushRequest input, CancellationToken cancellationToken)
+    public override async Task<CrmPushResult> RunAsync(TaskActivityContext context, CrmPushRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var cancellationToken = CancellationToken.None;
         if (!crm.IsConfigured(input.DealerId))
         {
             return new CrmPushResult(CrmPushStatuses.Skipped);
@@ -28,11 +29,12 @@ public sealed class PushTaskToCrmActivity(IJourneyDataStore store, ICrmTaskPushe
 /// <see cref="JourneyNames.DeadLetterCrmPushActivity"/>: keeps a push whose retries are exhausted in the dead-letter list
 /// (id <c>crm:{taskId}</c>, so a re-run updates the same row).
 /// </summary>
-public sealed class DeadLetterCrmPushActivity(IDeadLetterStore letters, TimeProvider time) : Activity<CrmDeadLetterRequest, bool>
+public sealed class DeadLetterCrmPushActivity(IDeadLetterStore letters, TimeProvider time) : TaskActivity<CrmDeadLetterRequest, bool>
 {
-    public override async Task<bool> RunAsync(ActivityContext context, CrmDeadLetterRequest input, CancellationToken cancellationToken)
+    public override async Task<bool> RunAsync(TaskActivityContext context, CrmDeadLetterRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var cancellationToken = CancellationToken.None;
         await letters.UpsertDeadLetterAsync(new DeadLetter
         {
             Id = $"crm:{input.TaskId}",

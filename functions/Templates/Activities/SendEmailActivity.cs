@@ -5,6 +5,7 @@ using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Delivery;
 using JourneyOrchestrator.Templates.Emails;
+using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Activities;
 
@@ -34,7 +35,7 @@ public sealed class SendEmailActivity(
     EmailDeliveryOptions? policy = null,
     IUnsubscribeLinks? unsubscribeLinks = null,
     ErasureHasher? erasureHasher = null)
-    : Activity<SendEmailRequest, SendEmailResult>
+    : TaskActivity<SendEmailRequest, SendEmailResult>
 {
     private readonly ErasureHasher _hasher = erasureHasher ?? new ErasureHasher();
     private readonly IDeliveryStore _delivery = delivery ?? new InMemoryDeliveryStore();
@@ -44,11 +45,11 @@ public sealed class SendEmailActivity(
     public static TimeSpan Backoff(int nextAttempt) =>
         TimeSpan.FromSeconds(Math.Min(600, 30 * Math.Pow(2, Math.Max(0, nextAttempt - 2))));
 
-    public override async Task<SendEmailResult> RunAsync(ActivityContext context, SendEmailRequest input, CancellationToken cancellationToken)
+    public override async Task<SendEmailResult> RunAsync(TaskActivityContext context, SendEmailRequest input)
     {
-        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
-        var key = input.DeliveryKey ?? context.IdempotencyKey;
+        var cancellationToken = CancellationToken.None;
+        var key = input.DeliveryKey;
         if (await _delivery.GetSendAsync(key, cancellationToken) is { } earlier && earlier.State != SendStates.Retry)
         {
             return await ResolveEarlierAsync(key, earlier, input, cancellationToken);

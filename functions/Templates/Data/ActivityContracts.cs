@@ -19,10 +19,10 @@ public sealed record SendEmailRequest
     public JsonObject? Model { get; init; }
     public required TouchpointCause Cause { get; init; }
     /// <summary>
-    /// The message's key in the delivery ledger, stable across crashes and across retries of the step (the interpreter makes
-    /// it from instance, execution, step and occurrence); the activity's idempotency key when null.
+    /// The message's key in the delivery ledger and its touchpoint id, stable across crashes and across retries of the step
+    /// (the interpreter makes it from instance, run, iteration, step and occurrence).
     /// </summary>
-    public string? DeliveryKey { get; init; }
+    public required string DeliveryKey { get; init; }
     /// <summary>A SendGrid dynamic template id (the step's <c>sendGridTemplateId</c>).</summary>
     public string? SendGridTemplateId { get; init; }
     /// <summary>The step's <c>capped</c>: <c>defer</c> (default) or <c>skip</c>.</summary>
@@ -61,6 +61,8 @@ public static class EmailStatuses
 /// <summary>Input of <see cref="JourneyNames.CreateTaskActivity"/>.</summary>
 public sealed record CreateTaskRequest
 {
+    /// <summary>The task's id and its touchpoint's: the interpreter's idempotency key for this call, so a re-run creates nothing new.</summary>
+    public required string TaskId { get; init; }
     public required string JourneyId { get; init; }
     public required string DealerId { get; init; }
     public required string CustomerId { get; init; }
@@ -98,6 +100,8 @@ public sealed record CrmDeadLetterRequest(string TaskId, string DealerId, string
 /// <summary>Input of <see cref="JourneyNames.EscalateTaskActivity"/>.</summary>
 public sealed record EscalateTaskRequest
 {
+    /// <summary>The escalation touchpoint's id: the interpreter's idempotency key for this call, so a re-run records nothing new.</summary>
+    public required string IdempotencyKey { get; init; }
     public required string JourneyId { get; init; }
     public required string DealerId { get; init; }
     public required string CustomerId { get; init; }

@@ -198,6 +198,10 @@ public sealed record JourneyInput
     public List<PendingEscalation>? Escalations { get; init; }
     /// <summary>Task completions the journey took to clear an escalation that no wait has used yet (carried across repeats).</summary>
     public List<HeldEvent>? HeldEvents { get; init; }
+    /// <summary>The ids of the last events taken (at most <c>JourneyRun.SeenEventIdLimit</c>), so a repeat is ignored (carried across repeats).</summary>
+    public List<string>? SeenEventIds { get; init; }
+    /// <summary>Made by the interpreter at the first execution and carried across repeats: part of every idempotency key, unique to this run of the instance id.</summary>
+    public string? RunId { get; init; }
 }
 
 /// <summary>
@@ -220,7 +224,10 @@ public sealed record JourneyEventPayload
 {
     /// <summary>Only in a trigger: the event's name.</summary>
     public string? Name { get; init; }
-    /// <summary>Only in a trigger: the event's id.</summary>
+    /// <summary>
+    /// The event's id. Raised events carry it so the interpreter ignores a repeat whatever the engine (DTFx delivers at
+    /// least once and does not de-duplicate); in a trigger, the entry event's id.
+    /// </summary>
     public string? EventId { get; init; }
     public DateTimeOffset? OccurredAt { get; init; }
     public JsonObject? Data { get; init; }

@@ -42,7 +42,7 @@ public static class JourneyTemplatesServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton(new ErasureHasher());
         services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>()));
-        builder.AddOrchestration<JourneyInterpreter>(JourneyNames.Orchestration);
+        builder.AddOrchestrator<JourneyInterpreter>(JourneyNames.Orchestration);
         builder.AddActivity<SendEmailActivity>(JourneyNames.SendEmailActivity);
         builder.AddActivity<CreateTaskActivity>(JourneyNames.CreateTaskActivity);
         builder.AddActivity<PushTaskToCrmActivity>(JourneyNames.PushTaskToCrmActivity);

@@ -1,21 +1,24 @@
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Scheduling;
+using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Interpreter;
 
 /// <summary>
-/// The orchestration that runs any published template (<see cref="JourneyNames.Orchestration"/>). It walks the template's
-/// steps from <see cref="JourneyInput.StartAt"/> (or the template's start); every wait also listens for the template's exit
-/// events (which end the journey) and goal events (which jump to the goal's step); a repeat continues as new.
+/// The orchestrator that runs any published template (<see cref="JourneyNames.Orchestration"/>), written against the Durable
+/// Task SDK only, so any engine that runs SDK orchestrators runs it. It walks the template's steps from
+/// <see cref="JourneyInput.StartAt"/> (or the template's start); every wait also listens for the template's exit events (which
+/// end the journey) and goal events (which jump to the goal's step); a repeat continues as new.
 /// </summary>
 /// <remarks>
 /// Deterministic by construction: the template version is immutable, time comes from the context, the split's randomness
-/// from <see cref="OrchestrationContext.NewGuid"/>, and the business calendar is a pure function of time.
+/// and the run id from <see cref="TaskOrchestrationContext.NewGuid"/>, and the business calendar is a pure function of time.
+/// Activities get their idempotency keys from the interpreter (per call, in their input). A repeated event id (engines
+/// deliver at least once) is ignored: the last <see cref="JourneyRun.SeenEventIdLimit"/> ids are remembered.
 /// </remarks>
-public sealed class JourneyInterpreter(ITemplateCatalog catalog, IBusinessCalendar calendar) : Orchestration<JourneyInput, JourneyResult>
+public sealed class JourneyInterpreter(ITemplateCatalog catalog, IBusinessCalendar calendar) : TaskOrchestrator<JourneyInput, JourneyResult>
 {
-    public override Task<JourneyResult> RunAsync(OrchestrationContext context, JourneyInput input)
+    public override Task<JourneyResult> RunAsync(TaskOrchestrationContext context, JourneyInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
+using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Interpreter;
 
@@ -26,6 +26,7 @@ internal sealed partial class JourneyRun
         {
             result = await _ctx.CallActivityAsync<EscalateTaskResult>(JourneyNames.EscalateTaskActivity, new EscalateTaskRequest
             {
+                IdempotencyKey = NextKey(),
                 JourneyId = _ctx.InstanceId,
                 DealerId = _input.DealerId,
                 CustomerId = _input.CustomerId,
@@ -38,7 +39,7 @@ internal sealed partial class JourneyRun
                 Cause = _cause,
             }, TouchpointRetry);
         }
-        catch (ActivityFailedException e)
+        catch (TaskFailedException e)
         {
             _lastError = $"{pending.StepId}: escalation failed: {e.Message}";
             return null;
@@ -57,6 +58,7 @@ internal sealed partial class JourneyRun
             case EscalationActions.Reminder:
                 await CreateAndPushTaskAsync(pending.StepId, new CreateTaskRequest
                 {
+                    TaskId = NextKey(),
                     JourneyId = _ctx.InstanceId,
                     DealerId = _input.DealerId,
                     CustomerId = _input.CustomerId,

@@ -1,7 +1,7 @@
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Scheduling;
+using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Interpreter;
 
@@ -11,12 +11,14 @@ internal sealed partial class JourneyRun
     public const int MaxEmailDeliveryAttempts = 6;
 
     /// <summary>CRM pushes: 6 attempts, 1 min doubling to 30 min (about an hour in all), then the dead-letter list.</summary>
-    internal static readonly RetryPolicy CrmRetry = new(6, TimeSpan.FromMinutes(1), 2.0, TimeSpan.FromMinutes(30));
+    internal static readonly RetryPolicy CrmRetryPolicy = new(6, TimeSpan.FromMinutes(1), 2.0, TimeSpan.FromMinutes(30));
+
+    private static readonly TaskOptions CrmRetry = TaskOptions.FromRetryPolicy(CrmRetryPolicy);
 
     private async Task SendEmailAsync(StepSpec step)
     {
         // Stable for this occurrence of the step across replays, crashes and retries, so the ledger sends it at most once.
-        var deliveryKey = $"{_ctx.InstanceId}:{_ctx.ExecutionId}:{step.Id}:{_emailsSent++}";
+        var deliveryKey = $"{_ctx.InstanceId}:{_runId}:{_input.Iteration}:{step.Id}:{_emailsSent++}";
         var request = new SendEmailRequest
         {
             JourneyId = _ctx.InstanceId,
@@ -38,7 +40,7 @@ internal sealed partial class JourneyRun
         {
             // Quiet hours or a holiday: a durable timer until e-mail may go out (the calendar is a pure function of time).
             Publish([], allowed);
-            await _ctx.CreateTimerAsync(allowed.UtcDateTime, CancellationToken.None);
+            await _ctx.CreateTimer(allowed.UtcDateTime, CancellationToken.None);
             _sinceWait = 0;
         }
 
@@ -61,11 +63,11 @@ internal sealed partial class JourneyRun
                 }
 
                 Publish([], at);
-                await _ctx.CreateTimerAsync(at.UtcDateTime, CancellationToken.None);
+                await _ctx.CreateTimer(at.UtcDateTime, CancellationToken.None);
                 _sinceWait = 0;
             }
         }
-        catch (ActivityFailedException e)
+        catch (TaskFailedException e)
         {
             // A touchpoint that failed after its retries is in the history; the journey goes on.
             _lastError = $"{step.Id}: {e.Message}";
@@ -76,6 +78,7 @@ internal sealed partial class JourneyRun
     {
         var request = new CreateTaskRequest
         {
+            TaskId = NextKey(),
             JourneyId = _ctx.InstanceId,
             DealerId = _input.DealerId,
             CustomerId = _input.CustomerId,
@@ -107,7 +110,7 @@ internal sealed partial class JourneyRun
         {
             created = await _ctx.CallActivityAsync<CreateTaskResult>(JourneyNames.CreateTaskActivity, request, TouchpointRetry);
         }
-        catch (ActivityFailedException e)
+        catch (TaskFailedException e)
         {
             _lastError = $"{stepId}: {e.Message}";
             return null;
@@ -124,12 +127,12 @@ internal sealed partial class JourneyRun
             // Durable retries with exponential back-off; the CRM dedupes (upserts) on the task id in the body.
             await _ctx.CallActivityAsync<CrmPushResult>(JourneyNames.PushTaskToCrmActivity, new CrmPushRequest(taskId, _input.DealerId), CrmRetry);
         }
-        catch (ActivityFailedException e)
+        catch (TaskFailedException e)
         {
-            _lastError = $"{stepId}: CRM push failed after {CrmRetry.MaxAttempts} attempts: {e.Message}";
+            _lastError = $"{stepId}: CRM push failed after {CrmRetryPolicy.MaxNumberOfAttempts} attempts: {e.Message}";
             await _ctx.CallActivityAsync<bool>(
                 JourneyNames.DeadLetterCrmPushActivity,
-                new CrmDeadLetterRequest(taskId, _input.DealerId, _ctx.InstanceId, e.Message, CrmRetry.MaxAttempts),
+                new CrmDeadLetterRequest(taskId, _input.DealerId, _ctx.InstanceId, e.Message, CrmRetryPolicy.MaxNumberOfAttempts),
                 TouchpointRetry);
         }
     }

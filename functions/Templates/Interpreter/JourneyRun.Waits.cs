@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Conditions;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Scheduling;
+using Microsoft.Extensions.Logging;
 
 namespace JourneyOrchestrator.Templates.Interpreter;
 
@@ -95,7 +95,11 @@ internal sealed partial class JourneyRun
     {
         var exits = _template.Exit?.Events ?? [];
         var timedOut = false;
+        // One wait: it ends with the event or timer it waits for; each round adds one timer and the events it took. The
+        // journey's history is bounded by the template's repeat (ContinueAsNew) around the waits, not inside this loop.
+#pragma warning disable DURABLE0011 // Unbounded loop without ContinueAsNew: see above.
         while (true)
+#pragma warning restore DURABLE0011
         {
             var goals = _template.Goals.Where(g => !_goalsReached.Contains(GoalName(g))).ToList();
             if (TakeHeld(stepEvents) is { } held)
@@ -133,39 +137,114 @@ internal sealed partial class JourneyRun
             Publish(listen, wakeAt);
             _sinceWait = 0;
 
-            ExternalEvent? received;
-            if (listen.Count == 0)
-            {
-                await _ctx.CreateTimerAsync(wakeAt!.Value.UtcDateTime);
-                received = null;
-            }
-            else if (wakeAt is null)
-            {
-                received = await _ctx.WaitForAnyExternalEventAsync(listen);
-            }
-            else
-            {
-                var timeout = wakeAt.Value - Now;
-                received = await _ctx.WaitForAnyExternalEventAsync(listen, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout);
-            }
-
+            var received = await WaitForFirstAsync(listen, wakeAt);
             if (received is null)
             {
                 timedOut = true;
                 continue; // an escalation due (runs above), the step's own timeout, or both
             }
 
-            var name = listen.First(n => Same(n, received.Name));
-            ClearEscalation(name, received.Payload);
-            _cause = _model.Absorb(name, received.EventId, received.Payload, Now);
+            var (name, payload) = received.Value;
+            var eventId = EventIdOf(payload);
+            if (!Remember(eventId))
+            {
+                // Delivered twice (an engine that delivers at least once, or a retried raise): already handled.
+                var logger = _ctx.CreateReplaySafeLogger<JourneyInterpreter>();
+                Log.IgnoredRepeat(logger, _ctx.InstanceId, name, eventId);
+                continue;
+            }
+
+            ClearEscalation(name, payload);
+            _cause = _model.Absorb(name, eventId, payload, Now);
             if (Handle(name, stepEvents, exits, goals) is { } woke)
             {
                 return woke;
             }
 
             // A task completion no step waits for now: keep it for a later wait that does (as the runtime would have).
-            _held.Add(new HeldEvent(name, received.EventId, received.Payload));
+            _held.Add(new HeldEvent(name, eventId, payload));
         }
+    }
+
+    /// <summary>
+    /// Waits for the first of <paramref name="names"/> (each its own <c>WaitForExternalEvent</c>) or the timer at
+    /// <paramref name="wakeAt"/>, whichever comes first, and cancels the others with one cancellation source; null on the timer.
+    /// </summary>
+    /// <remarks>
+    /// A wait for a name whose event is already buffered completes at once and takes that event, so no wait is made for the
+    /// names after it: an event taken by a wait that loses the race would be lost. The timer is made even then, and cancelled,
+    /// so the commands are those of the wait-for-any this replaced (older histories replay unchanged).
+    /// </remarks>
+    private async Task<(string Name, string? Payload)?> WaitForFirstAsync(List<string> names, DateTimeOffset? wakeAt)
+    {
+        if (names.Count == 0)
+        {
+            await _ctx.CreateTimer(wakeAt!.Value.UtcDateTime, CancellationToken.None);
+            return null;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var waits = new List<Task<JsonElement?>>(names.Count);
+        foreach (var name in names)
+        {
+            var wait = _ctx.WaitForExternalEvent<JsonElement?>(name, cancel.Token);
+            waits.Add(wait);
+            if (wait.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        var timer = wakeAt is { } at ? _ctx.CreateTimer((at < Now ? Now : at).UtcDateTime, cancel.Token) : null;
+        var winner = timer is null ? await Task.WhenAny(waits) : await Task.WhenAny([.. waits, timer]);
+        // Synchronously, before anything else is delivered: the losers stop waiting and the timer is deleted.
+#pragma warning disable CA1849 // CancelAsync would run the callbacks off the orchestration's thread.
+        cancel.Cancel();
+#pragma warning restore CA1849
+        if (winner == timer)
+        {
+            return null;
+        }
+
+        var index = waits.IndexOf((Task<JsonElement?>)winner);
+        var payload = await waits[index];
+        return (names[index], payload is { ValueKind: not JsonValueKind.Null } json ? json.GetRawText() : null);
+    }
+
+    /// <summary>The event id the host put in the payload (<see cref="JourneyEventPayload.EventId"/>); a deterministic new one when absent.</summary>
+    private string EventIdOf(string? payload)
+    {
+        try
+        {
+            if (payload is not null && JsonNode.Parse(payload) is JsonObject obj &&
+                (obj["eventId"] ?? obj["EventId"]) is JsonValue id && id.GetValueKind() == JsonValueKind.String)
+            {
+                return id.GetValue<string>();
+            }
+        }
+        catch (JsonException)
+        {
+            // not JSON: no id in it
+        }
+
+        return _ctx.NewGuid().ToString("N");
+    }
+
+    /// <summary>Adds <paramref name="eventId"/> to the seen ids (the last <see cref="SeenEventIdLimit"/>); false when it was there already.</summary>
+    private bool Remember(string eventId)
+    {
+        if (_seen.Contains(eventId, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        _seen.Add(eventId);
+        if (_seen.Count > SeenEventIdLimit)
+        {
+            _seen.RemoveRange(0, _seen.Count - SeenEventIdLimit);
+        }
+
+        return true;
     }
 
     /// <summary>What an event (received, or raised by an escalation) does to this wait; null when nothing here takes it.</summary>
@@ -207,4 +286,10 @@ internal sealed partial class JourneyRun
     /// <param name="Event">The event received (the template's spelling); null on the timer.</param>
     /// <param name="Interrupt">Set when an exit or goal event takes the journey elsewhere.</param>
     private readonly record struct Woke(string? Event, StepOutcome? Interrupt);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Journey {JourneyId} ignored a repeat of event {EventName} ({EventId}).")]
+        public static partial void IgnoredRepeat(ILogger logger, string journeyId, string eventName, string eventId);
+    }
 }

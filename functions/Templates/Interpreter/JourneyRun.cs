@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
-using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Scheduling;
+using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Interpreter;
 
@@ -12,9 +12,15 @@ internal sealed partial class JourneyRun
     /// <summary>Steps a journey may run between two waits before it is failed as a runaway loop.</summary>
     public const int MaxStepsWithoutWait = 1000;
 
-    private static readonly RetryPolicy TouchpointRetry = new(5, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(10));
+    /// <summary>Event ids remembered to ignore a repeat (the last this many, carried across repeats).</summary>
+    public const int SeenEventIdLimit = 256;
 
-    private readonly OrchestrationContext _ctx;
+    /// <summary>Touchpoint activities: 5 attempts, 30 s doubling to 10 min.</summary>
+    internal static readonly RetryPolicy TouchpointRetryPolicy = new(5, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(10));
+
+    private static readonly TaskOptions TouchpointRetry = TaskOptions.FromRetryPolicy(TouchpointRetryPolicy);
+
+    private readonly TaskOrchestrationContext _ctx;
     private readonly JourneyTemplate _template;
     private readonly JourneyInput _input;
     private readonly IBusinessCalendar _calendar;
@@ -23,14 +29,17 @@ internal sealed partial class JourneyRun
     private readonly List<string> _goalsReached;
     private readonly List<PendingEscalation> _escalations;
     private readonly List<HeldEvent> _held;
+    private readonly List<string> _seen;
+    private readonly string _runId;
     private TouchpointCause _cause;
     private string? _phase;
     private string _currentStep = "";
     private string? _lastError;
     private int _sinceWait;
     private int _emailsSent;
+    private int _calls;
 
-    public JourneyRun(OrchestrationContext ctx, JourneyTemplate template, JourneyInput input, IBusinessCalendar calendar)
+    public JourneyRun(TaskOrchestrationContext ctx, JourneyTemplate template, JourneyInput input, IBusinessCalendar calendar)
     {
         _ctx = ctx;
         _template = template;
@@ -45,6 +54,14 @@ internal sealed partial class JourneyRun
         _goalsReached = [.. input.GoalsReached ?? []];
         _escalations = [.. input.Escalations ?? []];
         _held = [.. input.HeldEvents ?? []];
+        _seen = [.. input.SeenEventIds ?? []];
+        if (input.Iteration == 0 && input.Trigger?["eventId"] is JsonValue triggerId && triggerId.GetValueKind() == System.Text.Json.JsonValueKind.String)
+        {
+            Remember(triggerId.GetValue<string>()); // the entry event, raised again into the journey it started, is a repeat
+        }
+
+        // Unique to this run of the instance id (a finished journey's id may be started again) and the same on every replay.
+        _runId = input.RunId ?? ctx.NewGuid().ToString("N");
         _model = JourneyModel.Create(ctx.InstanceId, input);
         _cause = input.Iteration > 0
             ? new TouchpointCause("repeat", input.StartAt, At: Now)
@@ -52,6 +69,12 @@ internal sealed partial class JourneyRun
     }
 
     private DateTimeOffset Now => new(DateTime.SpecifyKind(_ctx.CurrentUtcDateTime, DateTimeKind.Utc));
+
+    /// <summary>
+    /// The idempotency key of the next activity call: <c>{instance}:{run}:{iteration}:{n}</c> with a per-execution counter, the
+    /// same on every replay and under any engine (the SDK's activity context has no sequence number).
+    /// </summary>
+    private string NextKey() => $"{_ctx.InstanceId}:{_runId}:{_input.Iteration}:{_calls++}";
 
     public async Task<JourneyResult> RunAsync()
     {
@@ -135,6 +158,8 @@ internal sealed partial class JourneyRun
             GoalsReached = [.. _goalsReached],
             Escalations = _escalations.Count == 0 ? null : [.. _escalations],
             HeldEvents = _held.Count == 0 ? null : [.. _held],
+            SeenEventIds = _seen.Count == 0 ? null : [.. _seen],
+            RunId = _runId,
         });
         return StepOutcome.Finish(Result("continued"));
     }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text.Json;
 using JourneyOrchestrator.Core.Authoring;
+using Microsoft.DurableTask;
 using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.Tests.Support;
 using JourneyOrchestrator.Delivery.Consent;
@@ -18,16 +20,31 @@ using Microsoft.Extensions.Options;
 namespace JourneyOrchestrator.Delivery.Tests.Support;
 
 /// <summary>Waits for the first delivery event and finishes with its name and payload.</summary>
-public sealed class ListenerJourney : Orchestration<string?, string>
+public sealed class ListenerJourney : TaskOrchestrator<string?, string>
 {
     public static readonly string[] Events =
         ["email.delivered", "email.opened", "email.clicked", "email.bounced", "email.dropped", "email.spamreported", "customer.unsubscribed"];
 
-    public override async Task<string> RunAsync(OrchestrationContext context, string? input)
+    public override async Task<string> RunAsync(TaskOrchestrationContext context, string? input)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var received = await context.WaitForAnyExternalEventAsync(Events);
-        return received.Name + " " + received.Payload;
+        using var cancel = new CancellationTokenSource();
+        var waits = new List<Task<JsonElement?>>();
+        foreach (var name in Events)
+        {
+            waits.Add(context.WaitForExternalEvent<JsonElement?>(name, cancel.Token));
+            if (waits[^1].IsCompleted)
+            {
+                break; // buffered: no later wait may take (and lose) another event
+            }
+        }
+
+        var winner = await Task.WhenAny(waits);
+#pragma warning disable CA1849 // Synchronous cancel is the rule in orchestration code.
+        cancel.Cancel();
+#pragma warning restore CA1849
+        var payload = await winner;
+        return Events[waits.IndexOf(winner)] + " " + (payload is { ValueKind: not JsonValueKind.Null } json ? json.GetRawText() : null);
     }
 }
 
@@ -60,7 +77,7 @@ public sealed class DeliveryHost : IAsyncDisposable
 
     public static async Task<DeliveryHost> StartAsync(string? webhookPublicKey = null)
     {
-        var runtime = new RuntimeHarness(new InMemoryJourneyStore(), b => b.AddOrchestration<ListenerJourney>("listener"));
+        var runtime = new RuntimeHarness(new InMemoryJourneyStore(), b => b.AddOrchestrator<ListenerJourney>("listener"));
         var options = new JourneyEmailOptions
         {
             SendGrid = new SendGridOptions { WebhookPublicKey = webhookPublicKey },

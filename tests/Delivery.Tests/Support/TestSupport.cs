@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Authoring;
+using JourneyOrchestrator.Core.Runtime;
+using Microsoft.DurableTask;
 using JourneyOrchestrator.Delivery.Consent;
 using JourneyOrchestrator.Delivery.Email;
 using JourneyOrchestrator.Templates.Activities;
@@ -97,7 +99,10 @@ public sealed class EmailRig : IDisposable
         Id = Customer, DealerId = Dealer, Email = "anna@example.com", FirstName = "Anna", Consent = new ConsentSettings { Email = consent },
     });
 
-    public static ActivityContext Context(int sequence = 4) => new("journey.send-email", "journey-1", "exec-1", sequence, 1, 1);
+    public static TaskActivityContext Context { get; } = new EmbeddedActivityContext(new TaskName("journey.send-email"), "journey-1");
+
+    /// <summary>A delivery key as the interpreter makes them (one per occurrence of a step).</summary>
+    public static string Key(int occurrence = 4) => $"journey-1:run-1:0:first-seasonal-check:{occurrence}";
 
     public static SendEmailRequest Request(string category = "marketing", string? deliveryKey = null, string? templateId = null, int attempt = 1, int maxAttempts = 3, string? capped = null) => new()
     {
@@ -111,7 +116,7 @@ public sealed class EmailRig : IDisposable
         Category = category,
         Model = new JsonObject { ["data"] = new JsonObject { ["model"] = "Hybrid X" } },
         Cause = new TouchpointCause("timer"),
-        DeliveryKey = deliveryKey,
+        DeliveryKey = deliveryKey ?? Key(),
         SendGridTemplateId = templateId,
         DeliveryAttempt = attempt,
         MaxDeliveryAttempts = maxAttempts,

@@ -93,9 +93,13 @@ public sealed class JourneyHarness : IAsyncDisposable
         return id;
     }
 
-    public async Task RaiseAsync(string instanceId, string name, JsonObject? data = null)
+    /// <summary>
+    /// Raises an event as the host does, its id in the payload (<paramref name="eventId"/>, or a new one). The id is not given
+    /// to the store's de-duplication, so raising the same id again delivers it again, as an at-least-once engine may.
+    /// </summary>
+    public async Task RaiseAsync(string instanceId, string name, JsonObject? data = null, string? eventId = null)
     {
-        await Runtime.Client.RaiseEventAsync(instanceId, name, new JourneyEventPayload { Data = data ?? [] });
+        await Runtime.Client.RaiseEventAsync(instanceId, name, new JourneyEventPayload { EventId = eventId ?? Guid.NewGuid().ToString("N"), Data = data ?? [] });
         await Runtime.RunUntilIdleAsync();
     }
 
