@@ -22,23 +22,26 @@ public sealed class DurableTaskAzureStorageWorker : IHostedService, IAsyncDispos
     private readonly DurableTaskAzureStorageOptions _options;
     private readonly IServiceProvider _services;
     private readonly ILoggerFactory? _loggerFactory;
-    private readonly KeyValuePair<TaskName, Func<IServiceProvider, ITaskOrchestrator>>[] _orchestrators;
-    private readonly KeyValuePair<TaskName, Func<IServiceProvider, ITaskActivity>>[] _activities;
+    private readonly TaskRegistrations _tasks;
     private readonly DurableTaskShimFactory _shims;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TaskHubWorker? _worker;
 
     public DurableTaskAzureStorageWorker(DurableTaskAzureStorageOptions options, DurableTaskRegistry registry, IServiceProvider services, ILoggerFactory? loggerFactory = null)
+        : this(options, TaskRegistrations.From(registry), services, loggerFactory)
+    {
+    }
+
+    public DurableTaskAzureStorageWorker(DurableTaskAzureStorageOptions options, TaskRegistrations tasks, IServiceProvider services, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(services);
         options.Validate();
         _options = options;
         _services = services;
         _loggerFactory = loggerFactory;
-        _orchestrators = Single(registry.GetOrchestrators(), "orchestrator");
-        _activities = Single(registry.GetActivities(), "activity");
+        _tasks = tasks;
         _shims = new DurableTaskShimFactory(
             new DurableTaskWorkerOptions { DataConverter = JourneyDataConverter.Shared, MaximumTimerInterval = options.MaximumTimerInterval },
             loggerFactory);
@@ -66,8 +69,8 @@ public sealed class DurableTaskAzureStorageWorker : IHostedService, IAsyncDispos
                 await service.CreateIfNotExistsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                 // Failures as structured details (type, message, stack, inner failure): what the SDK's client reads.
                 var worker = new TaskHubWorker(service, _loggerFactory) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
-                worker.AddTaskOrchestrations([.. _orchestrators.Select(o => new ShimOrchestrationCreator(o.Key, o.Value, _services, _shims))]);
-                worker.AddTaskActivities([.. _activities.Select(a => new ShimActivityCreator(a.Key, a.Value, _services, _shims))]);
+                worker.AddTaskOrchestrations([.. _tasks.Orchestrators.Select(o => new ShimOrchestrationCreator(o.Key, o.Value, _services, _shims))]);
+                worker.AddTaskActivities([.. _tasks.Activities.Select(a => new ShimActivityCreator(a.Key, a.Value, _services, _shims))]);
                 await worker.StartAsync().ConfigureAwait(false);
                 _worker = worker;
                 Service = service;
@@ -105,19 +108,6 @@ public sealed class DurableTaskAzureStorageWorker : IHostedService, IAsyncDispos
         {
             _gate.Release();
         }
-    }
-
-    /// <summary>One registration per name: the shim runs the unversioned task (DTFx dispatches by name and version "").</summary>
-    private static KeyValuePair<TaskName, Func<IServiceProvider, T>>[] Single<T>(IEnumerable<KeyValuePair<TaskName, Func<IServiceProvider, T>>> registrations, string kind)
-    {
-        var all = registrations.ToArray();
-        if (all.GroupBy(r => r.Key.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
-        {
-            throw new NotSupportedException(
-                $"The {kind} '{duplicate.Key}' is registered more than once (several versions): the cluster engine runs one implementation per name.");
-        }
-
-        return all;
     }
 
     public async ValueTask DisposeAsync()
