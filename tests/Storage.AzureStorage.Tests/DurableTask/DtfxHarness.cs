@@ -39,18 +39,28 @@ internal sealed class DtfxHarness : IAsyncDisposable
         ClientPollingInterval = TimeSpan.FromMilliseconds(100),
     };
 
-    public static async Task<DtfxHarness> StartAsync(
+    public static Task<DtfxHarness> StartAsync(
         AzuriteFixture azurite,
         Action<DurableTaskRegistry> tasks,
         Action<DurableTaskAzureStorageOptions>? configure = null,
-        Action<IServiceCollection>? services = null,
+        Action<IServiceCollection>? services = null) =>
+        StartWithAsync(azurite, (collection, options) =>
+        {
+            services?.Invoke(collection);
+            collection.AddDurableTaskAzureStorage(options, tasks);
+        }, configure);
+
+    /// <summary>A harness whose services (the engine included) <paramref name="register"/> adds.</summary>
+    public static async Task<DtfxHarness> StartWithAsync(
+        AzuriteFixture azurite,
+        Action<IServiceCollection, DurableTaskAzureStorageOptions> register,
+        Action<DurableTaskAzureStorageOptions>? configure = null,
         bool start = true)
     {
         var options = NewOptions(azurite);
         configure?.Invoke(options);
         var collection = new ServiceCollection();
-        services?.Invoke(collection);
-        collection.AddDurableTaskAzureStorage(options, tasks);
+        register(collection, options);
         var harness = new DtfxHarness(collection.BuildServiceProvider(), options);
         if (start)
         {
