@@ -26,6 +26,7 @@ public sealed class DurableTaskAzureStorageWorker : IHostedService, IAsyncDispos
     private readonly DurableTaskShimFactory _shims;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private TaskHubWorker? _worker;
+    private int _disposed;
 
     public DurableTaskAzureStorageWorker(DurableTaskAzureStorageOptions options, DurableTaskRegistry registry, IServiceProvider services, ILoggerFactory? loggerFactory = null)
         : this(options, TaskRegistrations.From(registry), services, loggerFactory)
@@ -110,9 +111,12 @@ public sealed class DurableTaskAzureStorageWorker : IHostedService, IAsyncDispos
         }
     }
 
+    /// <summary>Stops the worker. Idempotent (a container that registered it as a hosted service too disposes it twice).</summary>
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(CancellationToken.None).ConfigureAwait(false);
-        _gate.Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 }
