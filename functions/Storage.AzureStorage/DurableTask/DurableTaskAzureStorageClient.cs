@@ -56,7 +56,8 @@ public sealed class DurableTaskAzureStorageClient : DurableTaskClient
     /// <see cref="StartOrchestrationOptions.InstanceId"/> (else a new GUID), <see cref="StartOrchestrationOptions.StartAt"/>
     /// (DurableTask.AzureStorage delays the start message), <see cref="StartOrchestrationOptions.Tags"/> and
     /// <see cref="StartOrchestrationOptions.DedupeStatuses"/> (an existing instance in one of these statuses makes the call
-    /// fail with <see cref="InvalidOperationException"/>; without them an existing instance is replaced) are honoured.
+    /// fail with <c>OrchestrationAlreadyExistsException</c>, an <see cref="InvalidOperationException"/>; without them an
+    /// existing instance is replaced, as DurableTask.AzureStorage does) are honoured.
     /// </remarks>
     public override async Task<string> ScheduleNewOrchestrationInstanceAsync(
         TaskName orchestratorName, object? input = null, StartOrchestrationOptions? options = null, CancellationToken cancellation = default)

@@ -34,6 +34,9 @@ public static class TaskHubServiceFactory
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
             WorkerId = options.WorkerId,
+            // A start whose dedupe statuses match the existing instance fails (OrchestrationAlreadyExistsException) instead
+            // of being dropped without a word.
+            ThrowExceptionOnInvalidDedupeStatus = true,
             LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance,
         };
     }
