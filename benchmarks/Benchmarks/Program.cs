@@ -1,6 +1,6 @@
 // Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and on Azurite (events-azurite). See docs/benchmarks.md.
 //
-//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-azurite> [--option value ...]
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-azurite|events-dtfx> [--option value ...]
 //
 // Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
 // Options (defaults are the target sizes):
@@ -31,13 +31,17 @@
 //   ... -- all --instances 1000 --trials 1 --single-instance-events 1000 --timer-instances 5000 --steady-seconds 5
 //          --idle-instances 10000 --idle-seconds 5
 //
+// events-dtfx (not part of "all": it needs node): the same events on the cluster engine, DTFx's TaskHubWorker over
+// DurableTask.AzureStorage on Azurite, beside raw queue writes to the same Azurite. Its own defaults:
+//   --instances 200 --events-per-instance 2 --concurrency 32 --partitions 4
+//
 // Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll),
 // "probe-azurite" (Azurite's CPU and latency per request kind, one request at a time; --entities 5000 --rounds 500).
 using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-azurite> [--option value ...]");
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-azurite|events-dtfx> [--option value ...]");
     return 2;
 }
 
@@ -63,6 +67,9 @@ switch (args[0])
     case "events-azurite":
         await EventsAzuriteScenario.RunAsync(options);
         break;
+    case "events-dtfx":
+        await EventsDtfxScenario.RunAsync(options);
+        break;
     case "probe-azurite":
         await AzuriteProbeScenario.RunAsync(options);
         break;
@@ -75,7 +82,7 @@ switch (args[0])
         await IdleScenario.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all or events-azurite");
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-azurite or events-dtfx");
         return 2;
 }
 

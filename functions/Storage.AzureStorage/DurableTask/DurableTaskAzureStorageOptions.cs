@@ -1,0 +1,133 @@
+using System.Text.RegularExpressions;
+using Azure.Core;
+
+namespace JourneyOrchestrator.Storage.AzureStorage.DurableTask;
+
+/// <summary>
+/// Options of the self-hosted cluster engine: Microsoft's Durable Task Framework (<c>TaskHubWorker</c>) over
+/// DurableTask.AzureStorage. Every process that points at the same account and <see cref="TaskHubName"/> shares the work.
+/// Bound from <c>Journeys:Storage:DurableTaskAzureStorage</c> by a host (environment:
+/// <c>Journeys__Storage__DurableTaskAzureStorage__ConnectionString</c>, <c>..__TaskHubName</c>, ...).
+/// </summary>
+/// <remarks>
+/// Either <see cref="ConnectionString"/> (shared key or SAS; Azurite in development and tests) or an identity-based
+/// account: <see cref="AccountName"/> (or the three service URIs) with <see cref="Credential"/>, which defaults to
+/// <c>DefaultAzureCredential</c> (<see cref="ManagedIdentityClientId"/> selects a user-assigned managed identity).
+/// </remarks>
+public sealed partial class DurableTaskAzureStorageOptions
+{
+    /// <summary>The configuration section a host binds (<c>Journeys:Storage:DurableTaskAzureStorage</c>).</summary>
+    public const string SectionName = "Journeys:Storage:DurableTaskAzureStorage";
+
+    /// <summary>A storage connection string. When set, the account settings below are ignored.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The storage account name: the service URIs default to <c>https://{name}.{blob|queue|table}.core.windows.net</c>.</summary>
+    public string? AccountName { get; set; }
+
+    public Uri? BlobServiceUri { get; set; }
+    public Uri? QueueServiceUri { get; set; }
+    public Uri? TableServiceUri { get; set; }
+
+    /// <summary>The identity used with <see cref="AccountName"/> or the service URIs; <c>DefaultAzureCredential</c> when null.</summary>
+    public TokenCredential? Credential { get; set; }
+
+    /// <summary>Client id of a user-assigned managed identity, used when <see cref="Credential"/> is null.</summary>
+    public string? ManagedIdentityClientId { get; set; }
+
+    /// <summary>
+    /// The task hub: 3-45 letters or digits, starting with a letter. DurableTask.AzureStorage names its queues
+    /// <c>{hub}-control-NN</c> and <c>{hub}-workitems</c>, its tables <c>{hub}Instances</c>, <c>{hub}History</c> and
+    /// <c>{hub}Partitions</c>, its containers <c>{hub}-leases</c> and <c>{hub}-largemessages</c> (lowercased where Azure asks).
+    /// Deployments (and tests) sharing one account use different hubs.
+    /// </summary>
+    public string TaskHubName { get; set; } = "journeys";
+
+    /// <summary>
+    /// How many control queues (partitions) the orchestrations are spread over; 1..16 (DurableTask.AzureStorage's limit).
+    /// Set once per task hub: it is fixed when the hub is created.
+    /// </summary>
+    public int PartitionCount { get; set; } = 4;
+
+    /// <summary>
+    /// The longest an idle worker waits between two looks at a queue (DurableTask.AzureStorage backs off up to this cap;
+    /// its own default is 30 s). It bounds how late a due timer or a new event is picked up by an idle worker.
+    /// </summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Longer durable timers are split into pieces of at most this length (the SDK shim's <c>MaximumTimerInterval</c>;
+    /// Azure queues hide a message for at most 7 days). 1 s .. 6 days; tests set it small to exercise the splitting.
+    /// </summary>
+    public TimeSpan MaximumTimerInterval { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How many activities one process runs at once.</summary>
+    public int MaxConcurrentActivities { get; set; } = 10;
+
+    /// <summary>How many orchestration episodes one process runs at once.</summary>
+    public int MaxConcurrentOrchestrations { get; set; } = 100;
+
+    /// <summary>This process's name in the partition leases (default: the machine name).</summary>
+    public string WorkerId { get; set; } = Environment.MachineName;
+
+    /// <summary>
+    /// Whether this process runs a worker (a hosted <see cref="DurableTaskAzureStorageWorker"/>). False for a process
+    /// that only starts, queries and signals journeys through the <see cref="DurableTaskAzureStorageClient"/>.
+    /// </summary>
+    public bool RunWorker { get; set; } = true;
+
+    /// <summary>How often the client polls an instance while waiting for it to start or finish.</summary>
+    public TimeSpan ClientPollingInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <exception cref="ArgumentException">A value is missing or out of range.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString) && string.IsNullOrWhiteSpace(AccountName)
+            && (TableServiceUri is null || QueueServiceUri is null || BlobServiceUri is null))
+        {
+            throw new ArgumentException(
+                "DurableTaskAzureStorageOptions needs a ConnectionString, an AccountName, or all of BlobServiceUri, QueueServiceUri and TableServiceUri.",
+                nameof(ConnectionString));
+        }
+
+        if (TaskHubName is null || !TaskHubPattern().IsMatch(TaskHubName))
+        {
+            throw new ArgumentException(
+                $"DurableTaskAzureStorageOptions.TaskHubName '{TaskHubName}' must be 3-45 letters or digits starting with a letter.", nameof(TaskHubName));
+        }
+
+        if (PartitionCount is < 1 or > 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PartitionCount), PartitionCount, "PartitionCount must be between 1 and 16.");
+        }
+
+        RequireRange(MaxQueuePollingInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), nameof(MaxQueuePollingInterval));
+        RequireRange(MaximumTimerInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(6), nameof(MaximumTimerInterval));
+        RequireRange(ClientPollingInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30), nameof(ClientPollingInterval));
+        if (MaxConcurrentActivities is < 1 or > 1_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentActivities), MaxConcurrentActivities, "MaxConcurrentActivities must be between 1 and 1,000.");
+        }
+
+        if (MaxConcurrentOrchestrations is < 1 or > 1_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentOrchestrations), MaxConcurrentOrchestrations, "MaxConcurrentOrchestrations must be between 1 and 1,000.");
+        }
+
+        if (string.IsNullOrWhiteSpace(WorkerId))
+        {
+            throw new ArgumentException("DurableTaskAzureStorageOptions.WorkerId must not be empty.", nameof(WorkerId));
+        }
+    }
+
+    private static void RequireRange(TimeSpan value, TimeSpan min, TimeSpan max, string name)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be between {min} and {max}.");
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,44}$")]
+    private static partial Regex TaskHubPattern();
+}
