@@ -152,7 +152,7 @@ public static class JourneyHostExtensions
             .AddPolicy(Roles.TemplateWritePolicy, p => p.RequireRole(Roles.Marketing, Roles.Admin))
             .AddPolicy(Roles.AnyRolePolicy, p => p.RequireRole(Roles.Dealer, Roles.Marketing, Roles.Admin))
             .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin));
-        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>());
+        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>().AddOperationTransformer(OpenApiDocumentTransformer.AddKeyResponses));
         return builder;
     }
 

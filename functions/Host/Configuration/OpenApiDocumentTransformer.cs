@@ -4,7 +4,10 @@ using Microsoft.OpenApi;
 
 namespace JourneyOrchestrator.Host.Configuration;
 
-/// <summary>Title, description and the X-Api-Key security scheme of the OpenAPI document.</summary>
+/// <summary>
+/// Title, description and the X-Api-Key security scheme of the OpenAPI document; every route that takes a key also answers 429
+/// (the failed-key lockout and the per-key token bucket, docs/security.md#hardening).
+/// </summary>
 public sealed class OpenApiDocumentTransformer : IOpenApiDocumentTransformer
 {
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
@@ -28,6 +31,26 @@ public sealed class OpenApiDocumentTransformer : IOpenApiDocumentTransformer
         };
         document.Security ??= [];
         document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [] });
+        return Task.CompletedTask;
+    }
+
+    /// <summary>An operation that needs a key may answer 401 and 429 (the failed-key lockout and the per-key token bucket).</summary>
+    public static Task AddKeyResponses(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(context);
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        if (!metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any() || metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any())
+        {
+            return Task.CompletedTask;
+        }
+
+        operation.Responses ??= [];
+        operation.Responses.TryAdd("401", new OpenApiResponse { Description = "No API key, or an unknown one." });
+        operation.Responses.TryAdd("429", new OpenApiResponse
+        {
+            Description = "Too many requests: too many unknown API keys from this client address, or this key is over its token bucket. Retry after the Retry-After header's seconds.",
+        });
         return Task.CompletedTask;
     }
 }

@@ -125,7 +125,7 @@ public class ErasureApiTests : IAsyncLifetime
         Assert.Equal(["crm:t-2"], (await letters.ListDeadLettersAsync(HostFactory.Dealer)).Select(l => l.Id));
         Assert.Single(await letters.ListDeadLettersAsync(HostFactory.OtherDealer));
         var detail = await Admin.OkJsonAsync($"/api/journeys/{journey}");
-        Assert.Equal("erased", detail["journeyKey"]!.GetValue<string>());
+        Assert.Null(detail["journeyKey"]); // the raw key lives only in the input, which the erase redacts; the tag held a keyed hash
         Assert.DoesNotContain(Address, detail.ToJsonString(), StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(Address, (await Admin.OkJsonAsync($"/api/journeys?dealer={HostFactory.Dealer}")).ToJsonString(), StringComparison.OrdinalIgnoreCase);
     }

@@ -64,6 +64,19 @@ public sealed class OpenApiTests(SharedHost shared) : IClassFixture<SharedHost>
         Assert.NotNull(paths["/api/templates/{id}"]!["put"]!["responses"]!["422"]);
     }
 
+    [Fact]
+    public async Task OpenApiDocument_EveryRouteThatTakesAKey_Answers429Too()
+    {
+        var document = await (await _host.Client(null).GetAsync(U("/openapi/v1.json"))).ReadJsonAsync(HttpStatusCode.OK);
+        var operations = document["paths"]!.AsObject().SelectMany(p => p.Value!.AsObject().Select(o => (Route: $"{o.Key} {p.Key}", Responses: o.Value!["responses"]!.AsObject()))).ToList();
+
+        string[] anonymous = ["get /health", "get /u/{token}", "post /u/{token}", "post /api/webhooks/sendgrid"];
+        var keyed = operations.Where(o => !anonymous.Contains(o.Route)).ToList();
+        Assert.True(keyed.Count >= 20, $"only {keyed.Count} keyed routes");
+        Assert.All(keyed, o => Assert.True(o.Responses.ContainsKey("401") && o.Responses.ContainsKey("429"), $"{o.Route} does not list 401 and 429"));
+        Assert.All(operations.Where(o => anonymous.Contains(o.Route)), o => Assert.False(o.Responses.ContainsKey("429"), $"{o.Route} takes no key but lists 429"));
+    }
+
     /// <summary>The delivery project's routes (unsubscribe links, SendGrid webhook, CRM dead letters): documented with summaries by their project.</summary>
     private static readonly HashSet<string> DeliveryRoutes = ["/u/{token}", "/api/webhooks/sendgrid", "/api/deadletters", "/api/deadletters/{id}/replay"];
 

@@ -150,7 +150,7 @@ public sealed partial class JourneyCaptureTests
                 using var response = await b.SendAsync(request);
                 await response.ProblemAsync(HttpStatusCode.NotFound);
                 var text = await response.Content.ReadAsStringAsync();
-                answers.Add($"{(int)response.StatusCode} {response.Content.Headers.ContentType} {TraceId().Replace(text, "\"traceId\":\"*\"").Replace(id, "{id}", StringComparison.Ordinal)}");
+                answers.Add($"{(int)response.StatusCode} {response.Content.Headers.ContentType} {CorrelationId().Replace(TraceId().Replace(text, "\"traceId\":\"*\""), "\"correlationId\":\"*\"").Replace(id, "{id}", StringComparison.Ordinal)}");
             }
 
             Assert.True(answers[0] == answers[1], $"{method} {path}:\nforeign: {answers[0]}\nunknown: {answers[1]}");
@@ -161,6 +161,9 @@ public sealed partial class JourneyCaptureTests
         Assert.Equal(("Running", "communication"), (journey["status"]!.GetValue<string>(), journey["phase"]!.GetValue<string>()));
         Assert.DoesNotContain(journey["history"]!.AsArray(), e => e!["type"]!.GetValue<string>() is "ExternalEventReceived" or "JourneySuspended" or "JourneyResumed" or "JourneyTerminated");
     }
+
+    [GeneratedRegex("\"correlationId\":\"[^\"]*\"")]
+    private static partial Regex CorrelationId();
 
     [GeneratedRegex("\"traceId\":\"[^\"]*\"")]
     private static partial Regex TraceId();
