@@ -89,7 +89,7 @@ public static class JourneyHostExtensions
                 options.BusinessHours = settings.BusinessHours;
                 options.Validation = settings.TemplateValidation;
                 options.Liquid = settings.TemplateValidation.Liquid;
-                options.Budget = builder.Configuration.GetSection("Journeys:Budget").Get<JourneyBudget>() ?? new JourneyBudget();
+                options.Budget = settings.Budget;
             });
 
         // Delivery: the dev mailbox or SendGrid (Journeys:Email), the durable delivery ledger beside the other data files,

@@ -39,6 +39,9 @@ public sealed class JourneyHostOptions
     /// <summary>Customer erasure (GDPR): the key of the keyed hashes kept after an erase.</summary>
     public ErasureSection Erasure { get; set; } = new();
 
+    /// <summary>What one journey may do per hour before it is failed as a runaway (<c>Journeys__Budget__*</c>; docs/security.md).</summary>
+    public JourneyOrchestrator.Templates.Interpreter.JourneyBudget Budget { get; set; } = new();
+
     public sealed class ErasureSection
     {
         /// <summary>Base64, at least 32 bytes (<c>openssl rand -base64 32</c>); the built-in key when absent. Keep it in Key Vault; never change it (erased addresses would be mailable again).</summary>

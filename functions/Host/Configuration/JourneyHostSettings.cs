@@ -53,6 +53,9 @@ public sealed record JourneyHostSettings
 
     /// <summary>The checked <c>Journeys:Templates:Limits</c> for template documents.</summary>
     public TemplateLimits TemplateLimits { get; init; } = new();
+
+    /// <summary>The checked <c>Journeys:Budget</c> of every journey (steps, touchpoints, event bytes per hour).</summary>
+    public JourneyOrchestrator.Templates.Interpreter.JourneyBudget Budget { get; init; } = new();
     /// <summary>The validator's limits: <c>Journeys__Templates__MinimumLoopWait</c> (default PT1H) and the Liquid limits (<c>Journeys__Templates__Liquid__*</c>).</summary>
     public TemplateValidationOptions TemplateValidation { get; init; } = new();
     public required IReadOnlyList<ApiKey> ApiKeys { get; init; }
@@ -149,7 +152,18 @@ public sealed record JourneyHostSettings
             ApiKeys = ResolveKeys(options.ApiKeys, development, problems),
             BusinessHours = ResolveBusinessHours(options.BusinessHours, problems),
             ErasureHashKey = ResolveErasureKey(options.Erasure.HashKey, development, problems),
+            Budget = ResolveBudget(options.Budget, problems),
         };
+    }
+
+    private static JourneyOrchestrator.Templates.Interpreter.JourneyBudget ResolveBudget(JourneyOrchestrator.Templates.Interpreter.JourneyBudget budget, List<string> problems)
+    {
+        if (budget.MaxStepsPerHour < 0 || budget.MaxTouchpointsPerHour < 0 || budget.MaxEventBytesPerHour < 0)
+        {
+            problems.Add($"Journeys__Budget__MaxStepsPerHour ({budget.MaxStepsPerHour}), __MaxTouchpointsPerHour ({budget.MaxTouchpointsPerHour}) and __MaxEventBytesPerHour ({budget.MaxEventBytesPerHour}) must each be 0 (off) or more.");
+        }
+
+        return budget;
     }
 
     private static TemplateLimits ResolveTemplateLimits(TemplateLimits limits, List<string> problems)

@@ -1,6 +1,7 @@
 using System.Net;
 using JourneyOrchestrator.Host.Configuration;
 using JourneyOrchestrator.Host.Tests.Support;
+using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,6 +66,27 @@ public sealed class LimitsConfigurationTests
         await using var lenient = new HostFactory(settings: new Dictionary<string, string?> { ["Journeys:Templates:MinimumLoopWait"] = "PT10M" });
         await (await lenient.Client(HostFactory.MarketingKey).PutAsync(U("/api/templates/ten-minute-loop"), Text(TenMinuteLoop, "application/yaml")))
             .ReadJsonAsync(HttpStatusCode.Created);
+    }
+
+    [Fact]
+    public void Budget_IsReadAndReachesTheInterpreter()
+    {
+        Assert.Equal(new JourneyBudget(), Resolve([]).Budget);
+        using var host = new HostFactory(settings: new Dictionary<string, string?> { ["Journeys:Budget:MaxTouchpointsPerHour"] = "3", ["Journeys:Budget:MaxEventBytesPerHour"] = "0" });
+
+        var budget = host.Services.GetRequiredService<JourneyBudget>();
+
+        Assert.Equal(3, budget.MaxTouchpointsPerHour);
+        Assert.Equal(0, budget.MaxEventBytesPerHour);
+        Assert.Equal(2000, budget.MaxStepsPerHour);
+    }
+
+    [Fact]
+    public void NegativeBudget_IsRefusedNamingTheSetting()
+    {
+        var error = Assert.Throws<HostConfigurationException>(() => Resolve(new() { ["Journeys:Budget:MaxStepsPerHour"] = "-1" }));
+
+        Assert.Contains("Journeys__Budget__MaxStepsPerHour (-1)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
