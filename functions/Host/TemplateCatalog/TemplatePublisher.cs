@@ -30,14 +30,14 @@ public sealed class TemplatePublisher(
     /// Loads and validates a document; errors carry paths into it (and lines where known), at most
     /// <see cref="TemplateLimits.MaxErrors"/> of them. A document past a limit has that one error and no template.
     /// </summary>
-    public TemplateValidationResult Validate(string text, string contentType) => Validate(text, contentType, out _);
+    public TemplateValidationResult Validate(string text, string contentType) => validator.LoadAndValidate(text, contentType, limits);
 
     /// <summary>As <see cref="Validate(string, string)"/> for an upload: a document past a limit is refused.</summary>
     /// <exception cref="ApiProblemException">413 (<c>MaxDocumentBytes</c>) or 422 (a structure limit) naming the limit, its value and where it was hit.</exception>
     public TemplateValidationResult ValidateUpload(string text, string contentType)
     {
-        var result = Validate(text, contentType, out var exceeded);
-        return exceeded is null ? result : throw LimitProblem(exceeded);
+        var result = Validate(text, contentType);
+        return result.LimitExceeded is { } exceeded ? throw LimitProblem(exceeded) : result;
     }
 
     /// <summary>The problem details of a document past one of the limits.</summary>
@@ -61,20 +61,6 @@ public sealed class TemplatePublisher(
                 ["column"] = column,
             },
         };
-    }
-
-    private TemplateValidationResult Validate(string text, string contentType, out TemplateLimitExceeded? exceeded)
-    {
-        var loaded = TemplateLoader.Load(text, contentType, limits);
-        exceeded = loaded.LimitExceeded;
-        if (loaded.Template is null)
-        {
-            return new(null, loaded.Errors);
-        }
-
-        // As TemplateValidator.LoadAndValidate, with the configured limits and one cap over load and validation errors.
-        var errors = loaded.Locate([.. loaded.ListedErrors, .. validator.Validate(loaded.Template)]);
-        return new(loaded.Template, limits.Cap(errors, errors.Count + loaded.OmittedErrors));
     }
 
     /// <summary>Field errors for the API, with <paramref name="expectedId"/> (the route's id) checked against the document's.</summary>

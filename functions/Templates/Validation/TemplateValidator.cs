@@ -9,6 +9,9 @@ namespace JourneyOrchestrator.Templates.Validation;
 public sealed record TemplateValidationResult(JourneyTemplate? Template, IReadOnlyList<TemplateError> Errors)
 {
     public bool IsValid => Template is not null && Errors.Count == 0;
+
+    /// <summary>Set when reading stopped at one of the <see cref="TemplateLimits"/> (then <see cref="Template"/> is null).</summary>
+    public TemplateLimitExceeded? LimitExceeded { get; init; }
 }
 
 /// <summary>
@@ -24,16 +27,21 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
     /// <summary>The limits this validator checks with.</summary>
     public TemplateValidationOptions Options => _options;
 
-    /// <summary>Loads (YAML or JSON) and validates; errors carry line and column where known.</summary>
-    public TemplateValidationResult LoadAndValidate(string text, string? contentType = null)
+    /// <summary>
+    /// Loads (YAML or JSON) within <paramref name="limits"/> (the defaults when null) and validates; errors carry line and
+    /// column where known, at most <see cref="TemplateLimits.MaxErrors"/> of them over load and validation together.
+    /// </summary>
+    public TemplateValidationResult LoadAndValidate(string text, string? contentType = null, TemplateLimits? limits = null)
     {
-        var loaded = TemplateLoader.Load(text, contentType);
+        limits ??= new TemplateLimits();
+        var loaded = TemplateLoader.Load(text, contentType, limits);
         if (loaded.Template is null)
         {
-            return new(null, loaded.Errors);
+            return new(null, loaded.Errors) { LimitExceeded = loaded.LimitExceeded };
         }
 
-        return new(loaded.Template, loaded.Locate([.. loaded.Errors, .. Validate(loaded.Template)]));
+        var errors = loaded.Locate([.. loaded.ListedErrors, .. Validate(loaded.Template)]);
+        return new(loaded.Template, limits.Cap(errors, errors.Count + loaded.OmittedErrors));
     }
 
     /// <summary>Every problem in <paramref name="template"/>; empty when it is valid.</summary>
