@@ -144,9 +144,10 @@ internal sealed partial class JourneyRun
                 continue; // an escalation due (runs above), the step's own timeout, or both
             }
 
-            var (name, payload) = received.Value;
+            var (name, json) = received.Value;
+            var payload = json?.GetRawText();
             Spend(eventBytes: payload is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(payload));
-            var eventId = EventIdOf(payload);
+            var eventId = EventIdOf(json);
             if (!Remember(eventId))
             {
                 // Delivered twice (an engine that delivers at least once, or a retried raise): already handled.
@@ -176,7 +177,7 @@ internal sealed partial class JourneyRun
     /// names after it: an event taken by a wait that loses the race would be lost. The timer is made even then, and cancelled,
     /// so the commands are those of the wait-for-any this replaced (older histories replay unchanged).
     /// </remarks>
-    private async Task<(string Name, string? Payload)?> WaitForFirstAsync(List<string> names, DateTimeOffset? wakeAt)
+    private async Task<(string Name, JsonElement? Payload)?> WaitForFirstAsync(List<string> names, DateTimeOffset? wakeAt)
     {
         if (names.Count == 0)
         {
@@ -209,23 +210,21 @@ internal sealed partial class JourneyRun
 
         var index = waits.IndexOf((Task<JsonElement?>)winner);
         var payload = await waits[index];
-        return (names[index], payload is { ValueKind: not JsonValueKind.Null } json ? json.GetRawText() : null);
+        return (names[index], payload is { ValueKind: not JsonValueKind.Null } ? payload : null);
     }
 
     /// <summary>The event id the host put in the payload (<see cref="JourneyEventPayload.EventId"/>); a deterministic new one when absent.</summary>
-    private string EventIdOf(string? payload)
+    private string EventIdOf(JsonElement? payload)
     {
-        try
+        if (payload is { ValueKind: JsonValueKind.Object } obj)
         {
-            if (payload is not null && JsonNode.Parse(payload) is JsonObject obj &&
-                (obj["eventId"] ?? obj["EventId"]) is JsonValue id && id.GetValueKind() == JsonValueKind.String)
+            foreach (var property in (ReadOnlySpan<string>)["eventId", "EventId"])
             {
-                return id.GetValue<string>();
+                if (obj.TryGetProperty(property, out var id) && id.ValueKind != JsonValueKind.Null)
+                {
+                    return id.ValueKind == JsonValueKind.String ? id.GetString()! : _ctx.NewGuid().ToString("N");
+                }
             }
-        }
-        catch (JsonException)
-        {
-            // not JSON: no id in it
         }
 
         return _ctx.NewGuid().ToString("N");
