@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using JourneyOrchestrator.Templates.Emails;
 
 namespace JourneyOrchestrator.Host.Api;
 
@@ -52,7 +53,7 @@ public static partial class InputRules
 
     /// <summary>One line of text (a name that may go into an e-mail subject): no control characters at all, CR and LF included.</summary>
     public static bool IsLine(string? value, int maxLength) =>
-        value is not null && !string.IsNullOrWhiteSpace(value) && value.Length <= maxLength && !value.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029');
+        value is not null && !string.IsNullOrWhiteSpace(value) && value.Length <= maxLength && !value.Any(EmailText.BreaksLine);
 
     public static bool IsText(string? value, int maxLength) =>
         value is not null && !string.IsNullOrWhiteSpace(value) && value.Length <= maxLength && !value.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t');
@@ -158,7 +159,7 @@ public sealed class FieldErrors
                 Add(path, "Required.");
             }
         }
-        else if (value.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029'))
+        else if (value.Any(EmailText.BreaksLine))
         {
             _unprocessable++;
             Add(path, "Must be one line: no line breaks (CR, LF) or other control characters.");

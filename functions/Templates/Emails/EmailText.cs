@@ -5,6 +5,9 @@ namespace JourneyOrchestrator.Templates.Emails;
 /// <summary>Text that goes into e-mail headers.</summary>
 public static class EmailText
 {
+    /// <summary>Whether <paramref name="c"/> breaks a header line: a control character (CR, LF, tab, NEL, ...) or a Unicode line or paragraph separator.</summary>
+    public static bool BreaksLine(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+
     /// <summary>
     /// <paramref name="text"/> on one line: every control character (CR, LF, tab, ...) and the Unicode line and paragraph
     /// separators become a space, runs of them one space; trimmed. A subject can then never start a second header line,
@@ -17,7 +20,7 @@ public static class EmailText
         var gap = false;
         foreach (var c in text)
         {
-            if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085')
+            if (BreaksLine(c))
             {
                 gap = true;
                 continue;
