@@ -1,4 +1,5 @@
 using JourneyOrchestrator.Core.Authoring;
+using JourneyOrchestrator.Core.History;
 using JourneyOrchestrator.Core.Runtime;
 using JourneyOrchestrator.Core.Storage;
 using Microsoft.DurableTask;
@@ -14,8 +15,7 @@ namespace JourneyOrchestrator.Core.Client;
 /// embedded engine unchanged. Inputs, payloads and outputs are serialised with <see cref="JsonData"/>.
 /// </summary>
 /// <remarks>
-/// Not supported (the SDK's defaults throw <see cref="NotSupportedException"/>): entities, restart, rewind, history
-/// (<see cref="JourneyClient.GetStatusAsync"/> has it) and recursive terminate or purge (there are no sub-orchestrations).
+/// Not supported (the SDK's defaults throw <see cref="NotSupportedException"/>): entities, restart, rewind and recursive terminate or purge (there are no sub-orchestrations).
 /// Raising an event to an unknown instance throws <see cref="ArgumentException"/>; to a finished one it is dropped, as the
 /// SDK's engines do.
 /// </remarks>
@@ -120,6 +120,13 @@ public sealed class EmbeddedDurableTaskClient(JourneyClient client, WorkSignal s
 
         return new SdkPurgeResult(purged, true);
     }
+
+    /// <summary>The instance's history (of its current execution) as DurableTask.Core's events (<see cref="DurableTaskHistory"/>).</summary>
+    /// <exception cref="ArgumentException">No such instance.</exception>
+    public override async Task<IList<DurableTask.Core.History.HistoryEvent>> GetOrchestrationHistoryAsync(string instanceId, CancellationToken cancellation = default) =>
+        await client.GetStatusAsync(instanceId, includeHistory: true, cancellation) is { } state
+            ? DurableTaskHistory.ToDurableTask(state.History ?? [])
+            : throw new ArgumentException($"No orchestration instance with id '{instanceId}'.", nameof(instanceId));
 
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -117,7 +117,17 @@ public static class JourneyHostExtensions
         services.AddSingleton<ManualClockDriver>();
         services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
         services.AddSingleton(new JourneyIds(settings.ErasureHashKey)); // keyed with the erasure hash key (one secret), under its own label
-        services.AddSingleton<JourneyService>();
+        // The journey API over the SDK's DurableTaskClient (whichever engine registered it) and the journey index.
+        services.AddSingleton<JourneyLookup>();
+        services.AddSingleton<JourneyStarter>();
+        services.AddSingleton<JourneyCommands>();
+        services.AddSingleton<JourneyQueries>();
+        services.AddSingleton<CustomerEventRouter>();
+        if (settings.Storage == StorageProvider.Sqlite)
+        {
+            // An embedded store from before the journey index: every journey gets its row once, before requests are served.
+            services.AddHostedService<JourneyIndexBackfill>();
+        }
         services.AddSingleton<InvocationDrain>();
         services.AddSingleton<FunctionInvocations>();
         services.AddSingleton<CustomerErasureService>();

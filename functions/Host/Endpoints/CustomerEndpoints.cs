@@ -60,7 +60,7 @@ public static class CustomerEndpoints
     }
 
     private static async Task<Ok<CustomerView>> GetAsync(
-        string customerId, string? dealerId, ClaimsPrincipal user, IJourneyDataStore data, JourneyService journeys, CancellationToken cancellationToken)
+        string customerId, string? dealerId, ClaimsPrincipal user, IJourneyDataStore data, JourneyQueries journeys, CancellationToken cancellationToken)
     {
         InputRules.RouteId(customerId, "customerId");
         var caller = Caller.From(user);
@@ -76,11 +76,11 @@ public static class CustomerEndpoints
     }
 
     private static async Task<Accepted<CustomerEventAccepted>> RaiseAsync(
-        string customerId, HttpRequest request, ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken)
+        string customerId, HttpRequest request, ClaimsPrincipal user, CustomerEventRouter journeys, CancellationToken cancellationToken)
     {
         InputRules.RouteId(customerId, "customerId");
         var body = await RequestBody.ReadJsonAsync<CustomerEventRequest>(request, cancellationToken);
-        var accepted = await journeys.RaiseCustomerEventAsync(customerId, body, Caller.From(user), cancellationToken);
+        var accepted = await journeys.RaiseAsync(customerId, body, Caller.From(user), cancellationToken);
         return TypedResults.Accepted((string?)null, accepted);
     }
 }

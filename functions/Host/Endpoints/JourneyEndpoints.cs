@@ -50,7 +50,7 @@ public static class JourneyEndpoints
 
         foreach (var action in new[] { "terminate", "suspend", "resume" })
         {
-            group.MapPost("/{id}/" + action, (string id, string? reason, ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken) =>
+            group.MapPost("/{id}/" + action, (string id, string? reason, ClaimsPrincipal user, JourneyCommands journeys, CancellationToken cancellationToken) =>
                     ControlAsync(id, action, reason, user, journeys, cancellationToken))
                 .WithName(action switch { "terminate" => "TerminateJourney", "suspend" => "SuspendJourney", _ => "ResumeJourney" })
                 .WithSummary(action switch { "terminate" => "Terminate a journey", "suspend" => "Suspend a journey", _ => "Resume a journey" })
@@ -72,7 +72,7 @@ public static class JourneyEndpoints
         return routes;
     }
 
-    private static async Task<Accepted<JourneyAccepted>> StartAsync(HttpRequest request, ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken)
+    private static async Task<Accepted<JourneyAccepted>> StartAsync(HttpRequest request, ClaimsPrincipal user, JourneyCommands journeys, CancellationToken cancellationToken)
     {
         var body = await RequestBody.ReadJsonAsync<StartJourneyRequest>(request, cancellationToken);
         var accepted = await journeys.StartAsync(body, Caller.From(user), cancellationToken);
@@ -81,17 +81,17 @@ public static class JourneyEndpoints
 
     private static async Task<Ok<JourneyPage>> ListAsync(
         string? status, string? template, string? dealer, string? customer, int? pageSize, string? continuationToken,
-        ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken) =>
+        ClaimsPrincipal user, JourneyQueries journeys, CancellationToken cancellationToken) =>
         TypedResults.Ok(await journeys.ListAsync(status, template, dealer, customer, pageSize, continuationToken, Caller.From(user), cancellationToken));
 
-    private static async Task<Ok<JourneyDetail>> GetAsync(string id, bool? history, ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken) =>
+    private static async Task<Ok<JourneyDetail>> GetAsync(string id, bool? history, ClaimsPrincipal user, JourneyQueries journeys, CancellationToken cancellationToken) =>
         TypedResults.Ok(await journeys.GetAsync(id, history == true, Caller.From(user), cancellationToken));
 
-    private static async Task<Ok<IReadOnlyList<Touchpoint>>> TouchpointsAsync(string id, ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken) =>
+    private static async Task<Ok<IReadOnlyList<Touchpoint>>> TouchpointsAsync(string id, ClaimsPrincipal user, JourneyQueries journeys, CancellationToken cancellationToken) =>
         TypedResults.Ok(await journeys.TouchpointsAsync(id, Caller.From(user), cancellationToken));
 
     private static async Task<Accepted<EventAccepted>> RaiseAsync(
-        string id, string name, string? eventId, HttpRequest request, ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken)
+        string id, string name, string? eventId, HttpRequest request, ClaimsPrincipal user, JourneyCommands journeys, CancellationToken cancellationToken)
     {
         InputRules.InstanceId(id, "id");
         var errors = new FieldErrors();
@@ -109,7 +109,7 @@ public static class JourneyEndpoints
     }
 
     private static async Task<Accepted<ControlAccepted>> ControlAsync(
-        string id, string action, string? reason, ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken)
+        string id, string action, string? reason, ClaimsPrincipal user, JourneyCommands journeys, CancellationToken cancellationToken)
     {
         if (reason is not null && !InputRules.IsText(reason, 500))
         {
@@ -120,7 +120,7 @@ public static class JourneyEndpoints
         return TypedResults.Accepted(accepted.StatusUri, accepted);
     }
 
-    private static async Task<NoContent> PurgeAsync(string id, ClaimsPrincipal user, JourneyService journeys, CancellationToken cancellationToken)
+    private static async Task<NoContent> PurgeAsync(string id, ClaimsPrincipal user, JourneyCommands journeys, CancellationToken cancellationToken)
     {
         await journeys.PurgeAsync(id, Caller.From(user), cancellationToken);
         return TypedResults.NoContent();

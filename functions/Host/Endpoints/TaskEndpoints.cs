@@ -48,7 +48,7 @@ public static class TaskEndpoints
     }
 
     private static async Task<Ok<TaskCompleted>> CompleteAsync(
-        string id, HttpRequest request, ClaimsPrincipal user, IJourneyDataStore data, JourneyClient client, TimeProvider time, CancellationToken cancellationToken)
+        string id, HttpRequest request, ClaimsPrincipal user, IJourneyDataStore data, JourneyLookup journeys, TimeProvider time, CancellationToken cancellationToken)
     {
         InputRules.InstanceId(id, "id");
         var body = await RequestBody.ReadJsonAsync<CompleteTaskRequest>(request, cancellationToken);
@@ -80,14 +80,26 @@ public static class TaskEndpoints
                 ["taskType"] = completed.Type,
             },
         };
-        var result = await client.RaiseEventAsync(completed.JourneyId, eventName, payload, eventId, cancellationToken);
-        var delivery = result switch
+        string delivery;
+        if (task.Status == TaskStatuses.Completed)
         {
-            EnqueueResult.Accepted => "raised",
-            EnqueueResult.Duplicate => "duplicate",
-            EnqueueResult.InstanceFinished => "journeyFinished",
-            _ => "journeyNotFound",
-        };
+            delivery = "duplicate"; // completed before: its event was raised then (and would be ignored by its id now)
+        }
+        else if (await journeys.Index.GetAsync(completed.JourneyId, cancellationToken) is not { } entry ||
+            await journeys.FindAsync(entry, withInputs: false, cancellationToken) is not { } journey)
+        {
+            delivery = "journeyNotFound";
+        }
+        else if (journey.Status.IsFinished())
+        {
+            delivery = "journeyFinished";
+        }
+        else
+        {
+            await journeys.Client.RaiseEventAsync(completed.JourneyId, eventName, payload, cancellationToken);
+            delivery = "raised";
+        }
+
         return TypedResults.Ok(new TaskCompleted(completed, completed.JourneyId, eventName, eventId, delivery));
     }
 }

@@ -1,4 +1,3 @@
-using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.Storage;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Security;
@@ -8,8 +7,8 @@ using JourneyOrchestrator.Templates.Delivery;
 namespace JourneyOrchestrator.Host.Journeys;
 
 /// <summary>
-/// Erases a customer of a dealer (GDPR right to erasure): their journeys (history payloads, instance fields, inbox, outbox;
-/// ended), their delivery data (ledger, suppressions; an erased-address marker keeps the address from being mailed again),
+/// Erases a customer of a dealer (GDPR right to erasure): their journeys (ended and purged from
+/// the engine: history, input, state), their delivery data (ledger, suppressions; an erased-address marker keeps the address from being mailed again),
 /// their profile, tasks and dev-mailbox messages (touchpoints are kept, anonymised), and writes an audit record without
 /// personal data. What counts as personal data, and why each step is where it is: <c>docs/delivery.md</c>, "Erasure".
 /// </summary>
@@ -19,11 +18,12 @@ namespace JourneyOrchestrator.Host.Journeys;
 /// point leaves either the profile, a journey still tagged with the customer id, or a <c>started</c> record, so calling
 /// again finds the erasure and finishes it (the counts add up across the runs).</para>
 /// <para><b>Idempotent.</b> Calling again after it completed (nothing left to erase) answers with the same record.</para>
-/// <para><b>No race with a running episode.</b> A journey whose instance a worker holds (an episode is running) is tried
-/// again for a short while; if it stays locked the call answers 409 and, called again, resumes.</para>
+/// <para><b>Any engine.</b> A journey is terminated (if it runs) and purged through the SDK's client, so its history, input
+/// and state are deleted by the engine itself; if the engine does not end it within a bounded wait the call answers 409
+/// and, called again, resumes.</para>
 /// </remarks>
 public sealed partial class CustomerErasureService(
-    JourneyClient client,
+    JourneyLookup lookup,
     IJourneyDataStore data,
     IDeliveryStore delivery,
     IDeadLetterStore deadLetters,
@@ -34,11 +34,8 @@ public sealed partial class CustomerErasureService(
     /// <summary>The reason recorded in erased journeys (no personal data).</summary>
     public const string Reason = "personal data erased on request (GDPR art. 17)";
 
-    /// <summary>What replaces an erased journey's <c>journeyKey</c> tag (dealers use e-mail addresses and deal numbers as keys).</summary>
-    public const string ErasedKey = "erased";
-
-    private const int LockedAttempts = 20;
-    private static readonly TimeSpan LockedPause = TimeSpan.FromMilliseconds(100);
+    /// <summary>How long erase waits for the engine to end a terminated journey (real time: DurableTask.AzureStorage takes a poll or two).</summary>
+    private static readonly TimeSpan EndWait = TimeSpan.FromSeconds(30);
 
     public async Task<ErasureRecord> EraseAsync(string dealerId, string customerId, Caller caller, CancellationToken cancellationToken)
     {
@@ -46,7 +43,7 @@ public sealed partial class CustomerErasureService(
         var customerHash = hasher.CustomerHash(dealerId, customerId);
         var pseudonym = hasher.Pseudonym(dealerId, customerId);
         var profile = await data.GetCustomerAsync(dealerId, customerId, cancellationToken);
-        var journeys = await TaggedInstancesAsync(dealerId, customerId, cancellationToken);
+        var journeys = await CustomerJourneysAsync(dealerId, customerId, cancellationToken);
         var found = await data.ListErasuresAsync(dealerId, customerHash, 1, cancellationToken);
         var latest = found.Count > 0 ? found[0] : null;
         if (profile is null && journeys.Count == 0)
@@ -94,23 +91,18 @@ public sealed partial class CustomerErasureService(
         };
         await data.SaveErasureAsync(record, cancellationToken);
 
-        // 2. The journeys: each one in one store transaction; its customer tag becomes the pseudonym, its journey key (a
-        //    dealer's key may be an e-mail address) "erased".
-        var tags = new Dictionary<string, string> { [JourneyNames.CustomerTag] = pseudonym, [JourneyNames.JourneyKeyTag] = ErasedKey };
+        // 2. The journeys: each one ended (terminated if it runs) and purged from the engine (history, input, state: the
+        //    personal data in it is gone on every engine); its index row keeps the pseudonym and no key, for reporting.
         foreach (var journey in journeys)
         {
-            var result = await EraseJourneyAsync(journey.InstanceId, tags, cancellationToken);
-            if (result.Outcome == EraseOutcome.Erased)
+            if (await EndAndPurgeAsync(journey.JourneyId, cancellationToken))
             {
-                record = record with
-                {
-                    Journeys = record.Journeys + 1,
-                    HistoryEvents = record.HistoryEvents + result.HistoryEventsRewritten,
-                    PendingWork = record.PendingWork + result.MessagesDeleted + result.ActivitiesDeleted,
-                };
+                record = record with { Journeys = record.Journeys + 1 };
                 await data.SaveErasureAsync(record, cancellationToken);
             }
         }
+
+        await lookup.Index.EraseCustomerAsync(dealerId, customerId, pseudonym, cancellationToken);
 
         // 3. The product data, the profile last of all (one transaction).
         var erased = await data.EraseCustomerAsync(dealerId, customerId, address, pseudonym, cancellationToken);
@@ -132,43 +124,64 @@ public sealed partial class CustomerErasureService(
     public Task<IReadOnlyList<ErasureRecord>> ListAsync(string? dealerId, int limit, CancellationToken cancellationToken) =>
         data.ListErasuresAsync(dealerId, null, limit, cancellationToken);
 
-    private async Task<EraseResult> EraseJourneyAsync(string instanceId, Dictionary<string, string> tags, CancellationToken cancellationToken)
+    /// <summary>
+    /// Terminates the journey if it runs, waits (bounded) until the engine has ended it, and purges it. True when this call
+    /// purged it; false when there was no instance (purged by an interrupted earlier run). Answers 409 when the engine has
+    /// not ended it in time (a busy engine): nothing is lost, erase again resumes.
+    /// </summary>
+    private async Task<bool> EndAndPurgeAsync(string journeyId, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var client = lookup.Client;
+        var instance = await client.GetInstanceAsync(journeyId, getInputsAndOutputs: false, cancellationToken);
+        if (instance is null)
         {
-            var result = await client.EraseAsync(instanceId, JourneyRedaction.Redact, Reason, tags, cancellationToken);
-            if (result.Outcome != EraseOutcome.Locked)
+            return false;
+        }
+
+        if (!JourneyLookup.StatusOf(instance.RuntimeStatus).IsFinished())
+        {
+            try
             {
-                return result;
+                await client.TerminateInstanceAsync(journeyId, new Microsoft.DurableTask.Client.TerminateInstanceOptions { Output = Reason }, cancellationToken);
+            }
+            catch (InvalidOperationException)
+            {
+                // finished in between
             }
 
-            if (attempt == LockedAttempts)
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(EndWait);
+            try
+            {
+                await client.WaitForInstanceCompletionAsync(journeyId, getInputsAndOutputs: false, wait.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw ApiProblemException.Conflict(
-                    $"Journey '{instanceId}' is being processed by a worker right now. Nothing of it was erased yet; call erase again: it resumes where it stopped.");
+                    $"Journey '{journeyId}' did not end within {EndWait.TotalSeconds:0} s of being terminated. Nothing is lost; call erase again: it resumes where it stopped.");
             }
-
-            // A real pause (not the runtime clock): an episode holds its lock for milliseconds.
-            await Task.Delay(LockedPause, cancellationToken);
         }
+
+        await client.PurgeInstanceAsync(journeyId, cancellation: cancellationToken);
+        return true;
     }
 
     /// <summary>The journeys erased before (tagged with the pseudonym): an interrupted run's, or those of an earlier erase.</summary>
-    private Task<List<InstanceRecord>> ErasedInstancesAsync(string dealerId, string pseudonym, CancellationToken cancellationToken) =>
-        TaggedInstancesAsync(dealerId, pseudonym, cancellationToken);
+    private Task<IReadOnlyList<JourneyIndexEntry>> ErasedInstancesAsync(string dealerId, string pseudonym, CancellationToken cancellationToken) =>
+        CustomerJourneysAsync(dealerId, pseudonym, cancellationToken);
 
     /// <summary>
     /// Removes the dealer's CRM dead letters of <paramref name="journeys"/> (a dead letter names the task and the journey; the
     /// task, and with it what the CRM was sent, is deleted by the erase). Returns how many.
     /// </summary>
-    private async Task<int> RemoveDeadLettersAsync(string dealerId, List<InstanceRecord> journeys, CancellationToken cancellationToken)
+    private async Task<int> RemoveDeadLettersAsync(string dealerId, IReadOnlyList<JourneyIndexEntry> journeys, CancellationToken cancellationToken)
     {
         if (journeys.Count == 0)
         {
             return 0;
         }
 
-        var ids = journeys.Select(j => j.InstanceId).ToHashSet(StringComparer.Ordinal);
+        var ids = journeys.Select(j => j.JourneyId).ToHashSet(StringComparer.Ordinal);
         var removed = 0;
         foreach (var letter in await deadLetters.ListDeadLettersAsync(dealerId, cancellationToken))
         {
@@ -181,12 +194,8 @@ public sealed partial class CustomerErasureService(
         return removed;
     }
 
-    private Task<List<InstanceRecord>> TaggedInstancesAsync(string dealerId, string customerId, CancellationToken cancellationToken) =>
-        client.QueryAllAsync(new InstanceQuery
-        {
-            Tags = new Dictionary<string, string> { [JourneyNames.DealerTag] = dealerId, [JourneyNames.CustomerTag] = customerId },
-            PageSize = 1000,
-        }, cancellationToken);
+    private Task<IReadOnlyList<JourneyIndexEntry>> CustomerJourneysAsync(string dealerId, string customerId, CancellationToken cancellationToken) =>
+        lookup.Index.ListByCustomerAsync(dealerId, customerId, unfinishedOnly: false, JourneyLookup.MaxJourneysPerCustomer, cancellationToken);
 
     private static partial class Log
     {

@@ -76,6 +76,10 @@ public static class CustomerProfiles
         }
     }
 
+    /// <summary>The profile as the journey's snapshot (camelCase JSON, as the interpreter's conditions read it).</summary>
+    public static System.Text.Json.Nodes.JsonObject Snapshot(CustomerProfile profile) =>
+        System.Text.Json.JsonSerializer.SerializeToNode(profile, JourneyOrchestrator.Core.Authoring.JsonData.Options)!.AsObject();
+
     /// <summary>The profile of a checked <paramref name="input"/>.</summary>
     public static CustomerProfile From(string dealerId, string customerId, CustomerInput input, DateTimeOffset now)
     {

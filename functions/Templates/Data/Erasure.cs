@@ -34,10 +34,6 @@ public sealed record ErasureRecord
     public bool Profile { get; init; }
     /// <summary>Journeys erased and ended.</summary>
     public int Journeys { get; init; }
-    /// <summary>History events whose payloads were rewritten.</summary>
-    public int HistoryEvents { get; init; }
-    /// <summary>Pending inbox messages and outbox (activity) rows deleted.</summary>
-    public int PendingWork { get; init; }
     public int Tasks { get; init; }
     /// <summary>Touchpoints anonymised (customer id replaced by the pseudonym, detail removed).</summary>
     public int Touchpoints { get; init; }
