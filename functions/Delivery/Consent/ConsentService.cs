@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using JourneyOrchestrator.Core.Client;
-using JourneyOrchestrator.Core.Storage;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Delivery;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 
 namespace JourneyOrchestrator.Delivery.Consent;
@@ -15,15 +14,18 @@ namespace JourneyOrchestrator.Delivery.Consent;
 /// blocks their address already, and a suppression would store their customer id again.
 /// </remarks>
 public sealed partial class ConsentService(
-    IDeliveryStore delivery, IJourneyDataStore customers, JourneyClient client, TimeProvider time, ILogger<ConsentService> logger, ErasureHasher? erasureHasher = null)
+    IDeliveryStore delivery, IJourneyDataStore customers, IJourneyIndex journeys, DurableTaskClient client, TimeProvider time, ILogger<ConsentService> logger, ErasureHasher? erasureHasher = null)
 {
     /// <summary>The event raised into a customer's journeys when they unsubscribe.</summary>
     public const string UnsubscribedEvent = "customer.unsubscribed";
 
+    /// <summary>How many of the customer's unfinished journeys are told at most (the journey index's per-customer page).</summary>
+    public const int MaxJourneys = 1000;
+
     /// <summary>
     /// Suppresses the customer's marketing e-mail with the dealer and raises <see cref="UnsubscribedEvent"/> into each of
     /// their running journeys with the event id <c>unsubscribe-{hash of <paramref name="cause"/>}</c>, so repeating the same
-    /// request (a second click, a webhook retry) changes nothing. Returns how many journeys were told.
+    /// request (a second click, a webhook retry) changes nothing. Returns how many journeys were told (a repeat tells them again; each journey applies an event id once).
     /// </summary>
     public async Task<int> UnsubscribeAsync(string dealerId, string customerId, string reason, string cause, JsonObject? data, CancellationToken cancellationToken)
     {
@@ -45,25 +47,17 @@ public sealed partial class ConsentService(
 
         var eventId = "unsubscribe-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(cause)))[..32];
         var told = 0;
-        string? continuation = null;
-        do
+        foreach (var journey in await journeys.ListByCustomerAsync(dealerId, customerId, unfinishedOnly: true, MaxJourneys, cancellationToken))
         {
-            var page = await client.QueryAsync(new InstanceQuery
+            var instance = await client.GetInstanceAsync(journey.JourneyId, getInputsAndOutputs: false, cancellationToken);
+            if (instance is null || instance.IsCompleted)
             {
-                Statuses = [InstanceStatus.Pending, InstanceStatus.Running, InstanceStatus.Suspended],
-                Tags = new Dictionary<string, string> { [JourneyNames.DealerTag] = dealerId, [JourneyNames.CustomerTag] = customerId },
-                ContinuationToken = continuation,
-            }, cancellationToken);
-            foreach (var instance in page.Instances)
-            {
-                var result = await client.RaiseEventAsync(
-                    instance.InstanceId, UnsubscribedEvent, new JourneyEventPayload { EventId = eventId, Data = data ?? new JsonObject { ["reason"] = reason } }, eventId, cancellationToken);
-                told += result == EnqueueResult.Accepted ? 1 : 0;
+                continue;
             }
 
-            continuation = page.ContinuationToken;
+            await client.RaiseEventAsync(journey.JourneyId, UnsubscribedEvent, new JourneyEventPayload { EventId = eventId, Data = data ?? new JsonObject { ["reason"] = reason } }, cancellationToken);
+            told++;
         }
-        while (continuation is not null);
 
         Log.Unsubscribed(logger, dealerId, customerId, reason, told);
         return told;

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Delivery.Consent;
 using JourneyOrchestrator.Delivery.Email;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Delivery;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 
 namespace JourneyOrchestrator.Delivery.Webhooks;
@@ -22,7 +22,7 @@ public sealed record WebhookOutcome(int Events, int Raised, int Duplicates, int 
 /// erased-address marker blocks the address already, and a suppression would store the address again.
 /// </summary>
 public sealed partial class SendGridEventProcessor(
-    IDeliveryStore delivery, JourneyClient client, ConsentService consent, TimeProvider time, ILogger<SendGridEventProcessor> logger,
+    IDeliveryStore delivery, DurableTaskClient client, ConsentService consent, TimeProvider time, ILogger<SendGridEventProcessor> logger,
     ErasureHasher? erasureHasher = null, IJourneyDataStore? customers = null)
 {
     /// <summary>SendGrid event type to journey event name.</summary>
@@ -133,9 +133,16 @@ public sealed partial class SendGridEventProcessor(
         }
 
         var eventId = "sendgrid-" + id;
-        var result = await client.RaiseEventAsync(journey, name, new JourneyEventPayload { EventId = eventId, Data = data, OccurredAt = Timestamp(e) }, eventId, cancellationToken);
-        Log.Raised(logger, name, journey, result);
-        return result == Core.Storage.EnqueueResult.Accepted;
+        var instance = await client.GetInstanceAsync(journey, getInputsAndOutputs: false, cancellationToken);
+        if (instance is null || instance.IsCompleted)
+        {
+            Log.NotRaised(logger, name, journey);
+            return false; // an unknown or finished journey: nothing to tell
+        }
+
+        await client.RaiseEventAsync(journey, name, new JourneyEventPayload { EventId = eventId, Data = data, OccurredAt = Timestamp(e) }, cancellationToken);
+        Log.Raised(logger, name, journey);
+        return true;
     }
 
     private static DateTimeOffset? Timestamp(JsonObject e) =>
@@ -146,7 +153,10 @@ public sealed partial class SendGridEventProcessor(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4201, Level = LogLevel.Debug, Message = "SendGrid event {Name} for journey {JourneyId}: {Result}.")]
-        public static partial void Raised(ILogger logger, string name, string journeyId, Core.Storage.EnqueueResult result);
+        [LoggerMessage(EventId = 4201, Level = LogLevel.Debug, Message = "SendGrid event {Name} raised into journey {JourneyId}.")]
+        public static partial void Raised(ILogger logger, string name, string journeyId);
+
+        [LoggerMessage(EventId = 4203, Level = LogLevel.Debug, Message = "SendGrid event {Name} for journey {JourneyId} not raised: no such running journey.")]
+        public static partial void NotRaised(ILogger logger, string name, string journeyId);
     }
 }

@@ -58,8 +58,9 @@ public sealed class DeliveryHost : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private DeliveryHost(WebApplication app, RuntimeHarness runtime, JourneyEmailOptions options, InMemoryDeliveryStore delivery, InMemoryJourneyDataStore data)
+    private DeliveryHost(WebApplication app, RuntimeHarness runtime, JourneyEmailOptions options, InMemoryDeliveryStore delivery, InMemoryJourneyDataStore data, InMemoryJourneyIndex index)
     {
+        Index = index;
         _app = app;
         Delivery = delivery;
         Data = data;
@@ -73,6 +74,7 @@ public sealed class DeliveryHost : IAsyncDisposable
     public HttpClient Http { get; }
     public InMemoryDeliveryStore Delivery { get; }
     public InMemoryJourneyDataStore Data { get; }
+    public InMemoryJourneyIndex Index { get; }
     public UnsubscribeTokens Tokens => _app.Services.GetRequiredService<UnsubscribeTokens>();
 
     public static async Task<DeliveryHost> StartAsync(string? webhookPublicKey = null)
@@ -88,9 +90,12 @@ public sealed class DeliveryHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         var delivery = new InMemoryDeliveryStore();
         var data = new InMemoryJourneyDataStore();
+        var index = new InMemoryJourneyIndex();
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton<TimeProvider>(runtime.Time);
         builder.Services.AddSingleton(runtime.Client);
+        builder.Services.AddSingleton<Microsoft.DurableTask.Client.DurableTaskClient>(runtime.Services.GetRequiredService<Microsoft.DurableTask.Client.DurableTaskClient>());
+        builder.Services.AddSingleton<IJourneyIndex>(index);
         builder.Services.AddSingleton<IDeliveryStore>(delivery);
         builder.Services.AddSingleton<IJourneyDataStore>(data);
         builder.Services.AddSingleton<IOptionsMonitor<JourneyEmailOptions>>(new TestOptionsMonitor<JourneyEmailOptions>(options));
@@ -101,16 +106,16 @@ public sealed class DeliveryHost : IAsyncDisposable
         var app = builder.Build();
         app.MapDeliveryEndpoints();
         await app.StartAsync();
-        return new DeliveryHost(app, runtime, options, delivery, data);
+        return new DeliveryHost(app, runtime, options, delivery, data, index);
     }
 
     public async Task<string> StartJourneyAsync(string id, string customer)
     {
-        await Runtime.Client.StartAsync("listener", null, new StartOptions
+        await Index.AddOrGetAsync(new JourneyIndexEntry
         {
-            InstanceId = id,
-            Tags = new Dictionary<string, string> { [JourneyNames.DealerTag] = Dealer, [JourneyNames.CustomerTag] = customer },
+            JourneyId = id, DealerId = Dealer, CustomerId = customer, TemplateId = "listener", TemplateVersion = 1, CreatedAt = Runtime.Time.GetUtcNow(),
         });
+        await Runtime.Client.StartAsync("listener", null, new StartOptions { InstanceId = id });
         await Runtime.RunUntilIdleAsync();
         return id;
     }
