@@ -387,9 +387,25 @@ public sealed class SqliteJourneyStore : IJourneyStore
         }, cancellationToken, inTransaction: true);
     }
 
-    public Task<PurgeResult> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// One purge is also how a customer's journey is erased (GDPR): the deleted rows are overwritten with zeros in the file
+    /// (<c>secure_delete</c>), and after the purge the WAL is checkpointed and truncated, so no old page image of the
+    /// instance stays in <c>-wal</c>. (<see cref="PurgeInstancesAsync"/>, the housekeeping purge of old finished journeys, leaves that to SQLite's own checkpoints.)
+    /// </remarks>
+    public async Task<PurgeResult> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(instanceId);
+        var result = await PurgeOneAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        if (result == PurgeResult.Purged)
+        {
+            await Task.Run(() => SqliteErasure.CheckpointAndTruncate(_connectionString, _path), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private Task<PurgeResult> PurgeOneAsync(string instanceId, CancellationToken cancellationToken)
+    {
         return WriteAsync(session =>
         {
             if (ReadStatus(session, instanceId) is not { } status)
@@ -719,101 +735,6 @@ public sealed class SqliteJourneyStore : IJourneyStore
         return WriteAsync(session =>
             session.Command("UPDATE instances SET lock_token = NULL, lock_until = NULL WHERE instance_id = $id AND lock_token = $token")
                 .Bind("$id", workItem.InstanceId).Bind("$token", workItem.LockToken).ExecuteNonQuery(), cancellationToken);
-    }
-
-    // ---- erasure ---------------------------------------------------------------------------
-
-    /// <remarks>
-    /// One transaction on the writer thread: the lock check, every rewrite and deletion, and the instance row. The old
-    /// content is overwritten with zeros in the file (<c>secure_delete</c>), and afterwards (also when it was erased before,
-    /// so that calling again finishes an interrupted one) the WAL is checkpointed and truncated, so no old page image of the
-    /// instance stays in <c>-wal</c>.
-    /// </remarks>
-    public async Task<EraseResult> ErasePersonalDataAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken = default)
-    {
-        var result = await EraseInTransactionAsync(instanceId, erasure, cancellationToken).ConfigureAwait(false);
-        if (result.Outcome is EraseOutcome.Erased or EraseOutcome.AlreadyErased)
-        {
-            await Task.Run(() => SqliteErasure.CheckpointAndTruncate(_connectionString, _path), CancellationToken.None).ConfigureAwait(false);
-        }
-
-        return result;
-    }
-
-    private Task<EraseResult> EraseInTransactionAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(instanceId);
-        ArgumentNullException.ThrowIfNull(erasure);
-        var nowMs = erasure.Now.ToUnixTimeMilliseconds();
-        return WriteAsync(session =>
-        {
-            var instance = ReadInstance(session, instanceId);
-            if (instance is null)
-            {
-                return new EraseResult(EraseOutcome.NotFound);
-            }
-
-            if (PersonalDataErasure.IsErased(instance))
-            {
-                return new EraseResult(EraseOutcome.AlreadyErased);
-            }
-
-            var lockUntil = session.Command("SELECT lock_until FROM instances WHERE instance_id = $id AND lock_token IS NOT NULL")
-                .Bind("$id", instanceId).ExecuteScalar();
-            if (lockUntil is long until && until > nowMs)
-            {
-                return new EraseResult(EraseOutcome.Locked);
-            }
-
-            var rows = new List<(long Seq, HistoryEvent Event)>();
-            using (var reader = session.Command("SELECT seq, event FROM history WHERE instance_id = $id ORDER BY seq").Bind("$id", instanceId).ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    rows.Add((reader.GetInt64(0), HistoryJson.Deserialize(reader.GetString(1))));
-                }
-            }
-
-            var rewritten = 0;
-            foreach (var (seq, historyEvent) in rows)
-            {
-                var updated = erasure.Apply(historyEvent);
-                if (!ReferenceEquals(updated, historyEvent))
-                {
-                    session.Command("UPDATE history SET event = $event WHERE instance_id = $id AND seq = $seq")
-                        .Bind("$id", instanceId).Bind("$seq", seq).Bind("$event", HistoryJson.Serialize(updated)).ExecuteNonQuery();
-                    rewritten++;
-                }
-            }
-
-            var erased = erasure.ApplyTo(instance, out var terminated);
-            if (terminated is not null)
-            {
-                var next = rows.Count == 0 ? 1L : rows[^1].Seq + 1;
-                session.Command("INSERT INTO history (instance_id, seq, event) VALUES ($id, $seq, $event)")
-                    .Bind("$id", instanceId).Bind("$seq", next).Bind("$event", HistoryJson.Serialize(terminated)).ExecuteNonQuery();
-            }
-
-            var messages = session.Command("DELETE FROM messages WHERE instance_id = $id").Bind("$id", instanceId).ExecuteNonQuery();
-            var activities = session.Command("DELETE FROM activities WHERE instance_id = $id").Bind("$id", instanceId).ExecuteNonQuery();
-            foreach (var (key, value) in erased.Tags)
-            {
-                session.Command("UPDATE instance_tags SET value = $value WHERE instance_id = $id AND key = $key")
-                    .Bind("$id", instanceId).Bind("$key", key).Bind("$value", value).ExecuteNonQuery();
-            }
-
-            var row = InstanceRow.From(erased);
-            session.Command(
-                """
-                UPDATE instances SET status = $status, input = $input, output = $output, custom_status = $customStatus, failure = $failure,
-                    updated_at = $updatedAt, completed_at = $completedAt, lock_token = NULL, lock_until = NULL, etag = etag + 1
-                WHERE instance_id = $id
-                """)
-                .Bind("$id", instanceId).Bind("$status", row.Status).Bind("$input", row.Input).Bind("$output", row.Output)
-                .Bind("$customStatus", row.CustomStatus).Bind("$failure", row.Failure).Bind("$updatedAt", row.UpdatedAt)
-                .Bind("$completedAt", row.CompletedAt).ExecuteNonQuery();
-            return new EraseResult(EraseOutcome.Erased, rewritten, messages, activities);
-        }, cancellationToken);
     }
 
     // ---- activity worker -------------------------------------------------------------------

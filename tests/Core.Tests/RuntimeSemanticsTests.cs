@@ -314,51 +314,6 @@ public abstract partial class RuntimeSemanticsTests
     }
 
     [Fact]
-    public async Task Erase_WaitingJourney_EndsItAndItsTimerNeverRunsTheActivity()
-    {
-        var flaky = new FlakyService(failures: 0);
-        await using var h = await HarnessAsync(
-            b => b.AddActivity<FlakyActivity>("flaky").AddOrchestrator<object?, object?>("later", async (ctx, _) =>
-            {
-                await ctx.CreateTimer(TimeSpan.FromDays(1), CancellationToken.None);
-                return await ctx.CallActivityAsync<string>("flaky", ctx.GetInput<string>());
-            }),
-            s => s.AddSingleton(flaky));
-        var id = await h.Client.StartAsync("later", "anna@example.com", new StartOptions { Tags = new Dictionary<string, string> { ["customer"] = "anna" } });
-        await h.RunUntilIdleAsync();
-
-        var result = await h.Client.EraseAsync(id, _ => "{}", "erased", new Dictionary<string, string> { ["customer"] = "erased-1" });
-        var completed = await h.Client.WaitForCompletionAsync(id);
-        await h.AdvanceAsync(TimeSpan.FromDays(2));
-
-        Assert.Equal(EraseOutcome.Erased, result.Outcome);
-        Assert.Equal(InstanceStatus.Terminated, completed.Status);
-        Assert.Equal(0, flaky.Calls);
-        var state = await h.Client.GetStatusAsync(id, includeHistory: true);
-        Assert.Equal("{}", state!.Instance.Input);
-        Assert.Equal("erased-1", state.Instance.Tags["customer"]);
-        Assert.Equal("{}", state.History!.OfType<JourneyStarted>().Single().Input);
-        Assert.Equal(EnqueueResult.InstanceFinished, await h.Client.RaiseEventAsync(id, "go"));
-        Assert.Equal(EraseOutcome.AlreadyErased, (await h.Client.EraseAsync(id, _ => "{}", "erased")).Outcome);
-    }
-
-    [Fact]
-    public async Task Erase_WhileItsActivityRuns_TheResultIsDroppedAndTheJourneyStaysErased()
-    {
-        await using var h = await HarnessAsync(
-            b => b.AddActivity<EraseOwnInstanceActivity>("erasing").AddOrchestrator<object?, object?>("calls", async (ctx, _) => await ctx.CallActivityAsync<string>("erasing", "x")));
-        var id = await h.Client.StartAsync("calls");
-
-        await h.RunUntilIdleAsync();
-
-        var state = await h.Client.GetStatusAsync(id, includeHistory: true);
-        Assert.Equal(InstanceStatus.Terminated, state!.Instance.Status);
-        Assert.True(PersonalDataErasure.IsErased(state.Instance));
-        Assert.DoesNotContain(state.History!, e => e is ActivityCompleted);
-        Assert.Null(await h.Store.GetNextWakeUpAsync(h.Time.GetUtcNow()));
-    }
-
-    [Fact]
     public async Task CallActivity_WithRetryPolicy_RetriesAfterTheBackoffAndSucceeds()
     {
         var flaky = new FlakyService(failures: 2);
@@ -861,16 +816,6 @@ public sealed class FlakyActivity(FlakyService service) : TaskActivity<string, s
 {
     public override Task<string> RunAsync(TaskActivityContext context, string input) =>
         Task.FromResult(service.Call(input, $"{context.Name.Name}@{context.InstanceId}"));
-}
-
-/// <summary>Erases its own instance while it runs (an erase that happens after a worker took the activity).</summary>
-public sealed class EraseOwnInstanceActivity(JourneyClient client) : TaskActivity<string, string>
-{
-    public override async Task<string> RunAsync(TaskActivityContext context, string input)
-    {
-        var result = await client.EraseAsync(context.InstanceId, _ => "{}", "erased");
-        return result.Outcome == EraseOutcome.Erased ? "done" : throw new InvalidOperationException(result.Outcome.ToString());
-    }
 }
 
 public sealed class EchoActivity : TaskActivity<string, string>

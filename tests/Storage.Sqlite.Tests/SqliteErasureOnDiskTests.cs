@@ -9,7 +9,7 @@ using JourneyOrchestrator.Testing;
 namespace JourneyOrchestrator.Storage.Sqlite.Tests;
 
 /// <summary>
-/// Erasure leaves nothing in the files: after an erase, the raw bytes of every file of the store's folder (the database,
+/// Erasure leaves nothing in the files: after an erase (for the runtime store: the purge erasure ends with), the raw bytes of every file of the store's folder (the database,
 /// <c>-wal</c>, <c>-shm</c>) hold none of the customer's personal data, one test per place (runtime: input, history, custom
 /// status, inbox, outbox, tags; data: profile, tasks, touchpoints, mailbox; delivery: ledger, suppressions, dead letters).
 /// Each test first checks that the data is on disk before the erase, so it can fail.
@@ -26,7 +26,7 @@ public sealed class SqliteErasureOnDiskTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public async Task RuntimeStore_Erase_NoFileHoldsTheInputHistoryInboxOutboxOrKeyTag()
+    public async Task RuntimeStore_PurgeOfAnErasedJourney_NoFileHoldsTheInputHistoryInboxOutboxOrKeyTag()
     {
         await using var store = new SqliteJourneyStore(_directory.Options());
         await store.InitializeAsync();
@@ -69,15 +69,17 @@ public sealed class SqliteErasureOnDiskTests : IDisposable
         });
         Assert.NotEmpty(DiskBytes.Find(_directory.Path, Email, LastName, EventData));
 
-        var result = await store.ErasePersonalDataAsync(instance.InstanceId, new PersonalDataErasure
+        // Erasure ends the journey (terminate) and purges it: the engine's own delete is what removes the personal data.
+        var again = Assert.Single(await store.LockNextOrchestrationsAsync(10, T0, TimeSpan.FromMinutes(1)));
+        await store.CommitOrchestrationAsync(again, new OrchestrationCommit
         {
-            Redact = JourneyRedaction.Redact,
-            Reason = "personal data erased",
-            ReplaceTags = new Dictionary<string, string> { ["customer"] = "erased-0123", ["journeyKey"] = "erased-0123" },
-            Now = T0,
+            Instance = again.Instance! with { Status = InstanceStatus.Terminated, LastUpdatedAt = T0, CompletedAt = T0 },
+            NewHistory = [new JourneyTerminated { Timestamp = T0, Reason = "personal data erased on request" }],
+            ConsumedMessageIds = [.. again.Messages.Select(m => m.Id)],
         });
+        var result = await store.PurgeInstanceAsync(instance.InstanceId);
 
-        Assert.Equal(EraseOutcome.Erased, result.Outcome);
+        Assert.Equal(PurgeResult.Purged, result);
         AssertNothingOnDisk(Email, LastName, EventData, CustomerId);
         Assert.Equal(0, new FileInfo(_directory.DatabasePath + "-wal").Length);
     }

@@ -173,36 +173,6 @@ public sealed class JourneyClient(IJourneyStore store, JourneyRegistry registry,
         return store.PurgeInstanceAsync(instanceId, cancellationToken);
     }
 
-    /// <summary>
-    /// Erases personal data from an instance and ends it (<see cref="IJourneyStore.ErasePersonalDataAsync"/>), at the runtime's
-    /// current time. <see cref="EraseOutcome.Locked"/> means an episode is running: call again shortly (nothing was written).
-    /// </summary>
-    /// <param name="instanceId">The instance.</param>
-    /// <param name="redact">Rewrites a stored JSON payload; deterministic and idempotent.</param>
-    /// <param name="reason">Recorded in the history and on the instance; must not contain personal data.</param>
-    /// <param name="replaceTags">Tag values to replace (e.g. the customer id by a pseudonym); null for none.</param>
-    /// <param name="cancellationToken">Cancels the call (the store's transaction either happened or not).</param>
-    public async Task<EraseResult> EraseAsync(
-        string instanceId, Func<string, string?> redact, string reason, IReadOnlyDictionary<string, string>? replaceTags = null, CancellationToken cancellationToken = default)
-    {
-        Validate.InstanceId(instanceId);
-        ArgumentNullException.ThrowIfNull(redact);
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
-        var result = await store.ErasePersonalDataAsync(instanceId, new PersonalDataErasure
-        {
-            Redact = redact,
-            Reason = reason,
-            ReplaceTags = replaceTags ?? new Dictionary<string, string>(),
-            Now = time.GetUtcNow(),
-        }, cancellationToken);
-        if (result.Outcome == EraseOutcome.Erased)
-        {
-            signal.NotifyInstanceChanged();
-        }
-
-        return result;
-    }
-
     /// <summary>Purges finished instances completed before <paramref name="completedBefore"/>, in batches; returns how many.</summary>
     public async Task<int> PurgeFinishedAsync(DateTimeOffset completedBefore, CancellationToken cancellationToken = default)
     {

@@ -58,21 +58,6 @@ public interface IJourneyStore : IAsyncDisposable
     /// <summary>Purges up to <paramref name="maxCount"/> finished instances completed before <paramref name="completedBefore"/>; returns how many.</summary>
     Task<int> PurgeInstancesAsync(DateTimeOffset completedBefore, int maxCount, CancellationToken cancellationToken = default);
 
-    /// <summary>
-    /// Erases personal data from one instance (GDPR), in one transaction per instance (or, for a store that needs several,
-    /// restartably under its own lock): rewrites every history event and the instance row through <paramref name="erasure"/>,
-    /// deletes every inbox message and activity work item (locked ones too: a worker that took one before cannot complete it),
-    /// replaces the tag values <see cref="PersonalDataErasure.ReplaceTags"/> names, ends an unfinished instance as
-    /// <see cref="InstanceStatus.Terminated"/> (appending <see cref="JourneyTerminated"/>), sets the erased marker
-    /// (<see cref="PersonalDataErasure.ErasedErrorType"/>) and clears the lock, so a commit from an earlier lock holder fails with
-    /// <see cref="LockLostException"/>. Seen event ids are kept (events to the instance answer "finished", duplicates "duplicate").
-    /// </summary>
-    /// <returns>
-    /// <see cref="EraseOutcome.Locked"/> without writing when a worker holds an unexpired lock at <see cref="PersonalDataErasure.Now"/>
-    /// (an episode is running; call again); <see cref="EraseOutcome.AlreadyErased"/> when the marker is set already (idempotent);
-    /// <see cref="EraseOutcome.NotFound"/>; otherwise <see cref="EraseOutcome.Erased"/> with the counts.
-    /// </returns>
-    Task<EraseResult> ErasePersonalDataAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken = default);
 
     // ---- orchestration dispatcher ------------------------------------------------------
 

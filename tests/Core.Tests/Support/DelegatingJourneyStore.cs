@@ -33,7 +33,5 @@ public class DelegatingJourneyStore(IJourneyStore inner) : IJourneyStore
         inner.CompleteActivityAsync(workItem, result, cancellationToken);
     public virtual Task AbandonActivityAsync(ActivityWorkItem workItem, DateTimeOffset visibleAt, CancellationToken cancellationToken = default) =>
         inner.AbandonActivityAsync(workItem, visibleAt, cancellationToken);
-    public virtual Task<EraseResult> ErasePersonalDataAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken = default) =>
-        inner.ErasePersonalDataAsync(instanceId, erasure, cancellationToken);
     public virtual Task<DateTimeOffset?> GetNextWakeUpAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.GetNextWakeUpAsync(now, cancellationToken);
 }

@@ -318,52 +318,6 @@ public sealed class InMemoryJourneyStore : IJourneyStore
         }
     }
 
-    public Task<EraseResult> ErasePersonalDataAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(erasure);
-        lock (_gate)
-        {
-            if (!_instances.TryGetValue(instanceId, out var entry))
-            {
-                return Task.FromResult(new EraseResult(EraseOutcome.NotFound));
-            }
-
-            if (PersonalDataErasure.IsErased(entry.Instance))
-            {
-                return Task.FromResult(new EraseResult(EraseOutcome.AlreadyErased));
-            }
-
-            if (entry.LockToken is not null && entry.LockedUntil > erasure.Now)
-            {
-                return Task.FromResult(new EraseResult(EraseOutcome.Locked));
-            }
-
-            var rewritten = 0;
-            for (var i = 0; i < entry.History.Count; i++)
-            {
-                var updated = erasure.Apply(entry.History[i]);
-                if (!ReferenceEquals(updated, entry.History[i]))
-                {
-                    entry.History[i] = updated;
-                    rewritten++;
-                }
-            }
-
-            entry.Instance = erasure.ApplyTo(entry.Instance, out var terminated);
-            if (terminated is not null)
-            {
-                entry.History.Add(terminated);
-            }
-
-            var messages = entry.Messages.Count;
-            entry.Messages.Clear();
-            var activities = _activities.Values.Where(a => a.InstanceId == instanceId).Select(a => a.Id).ToList();
-            activities.ForEach(id => _activities.Remove(id));
-            entry.LockToken = null;
-            return Task.FromResult(new EraseResult(EraseOutcome.Erased, rewritten, messages, activities.Count));
-        }
-    }
-
     /// <summary>For tests: pending timer messages of an instance.</summary>
     public IReadOnlyList<InboxMessage> PendingTimers(string instanceId)
     {
