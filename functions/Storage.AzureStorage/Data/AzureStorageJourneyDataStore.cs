@@ -17,7 +17,8 @@ namespace JourneyOrchestrator.Storage.AzureStorage.Data;
 /// so the latest version is the partition's first row), <c>Customers</c> (dealer / customer), <c>Tasks</c> (the task in
 /// <c>d-{dealer}</c> / id, and an immutable id-to-dealer row <c>i-{id}</c>), <c>Touchpoints</c> (journey / id) and <c>Mailbox</c>
 /// (the message in <c>i-{id}</c>, copies newest first in <c>a</c>, <c>j-{journey}</c> and <c>t-{to}</c> under a shared counter) and
-/// <c>Erasures</c> (audit records in <c>r</c>; blob journals of unfinished erasures).</para>
+/// <c>Erasures</c> (audit records in <c>r</c>; blob journals of unfinished erasures), and <c>Journeys</c>, the journey index
+/// (<see cref="IJourneyIndex"/>: a primary row per journey and confirmed copies per look-up; see the <c>.Index.cs</c> part).</para>
 /// <para><b>Erasure</b> is restartable steps, not one transaction, with the profile deleted last: see <see cref="EraseCustomerAsync(string, string, string?, string, CancellationToken)"/>.</para>
 /// <para><b>Concurrency across processes.</b> Publishing inserts <c>latest + 1</c> insert-only and, when another process took that
 /// number, reads again and takes the next: versions are consecutive, never shared, never lost. Creating a task, touchpoint or
