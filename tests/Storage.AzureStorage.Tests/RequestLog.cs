@@ -8,12 +8,20 @@ namespace JourneyOrchestrator.Storage.AzureStorage.Tests;
 internal sealed class RequestLog : HttpPipelineSynchronousPolicy
 {
     private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<string> _filters = new();
 
     public int Count => _requests.Count;
 
     public IReadOnlyList<string> Requests => [.. _requests];
 
-    public void Clear() => _requests.Clear();
+    /// <summary>The <c>$filter</c> of every table query (empty when it had none), in order.</summary>
+    public IReadOnlyList<string> QueryFilters => [.. _filters];
+
+    public void Clear()
+    {
+        _requests.Clear();
+        _filters.Clear();
+    }
 
     public override void OnSendingRequest(HttpMessage message)
     {
@@ -25,6 +33,13 @@ internal sealed class RequestLog : HttpPipelineSynchronousPolicy
             : path.Contains("(PartitionKey=", StringComparison.Ordinal) ? "table entity " + request.Method
             : "other " + request.Method;
         _requests.Enqueue(kind);
+        if (kind == "table query")
+        {
+            var filter = request.Uri.Query.TrimStart('?').Split('&')
+                .Select(p => p.Split('=', 2))
+                .FirstOrDefault(p => p.Length == 2 && Uri.UnescapeDataString(p[0]) == "$filter");
+            _filters.Enqueue(filter is null ? string.Empty : Uri.UnescapeDataString(filter[1].Replace('+', ' ')));
+        }
     }
 
     public string Summary() => string.Join(", ", Requests.GroupBy(r => r).OrderByDescending(g => g.Count()).Select(g => $"{g.Key}: {g.Count()}"));

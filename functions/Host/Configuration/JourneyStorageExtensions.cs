@@ -25,7 +25,8 @@ public static class JourneyStorageExtensions
     }
 
     /// <summary>
-    /// The product data stores: <see cref="IJourneyDataStore"/> (templates, customers, tasks, touchpoints, mailbox) and the
+    /// The product data stores: <see cref="IJourneyDataStore"/> (templates, customers, tasks, touchpoints, mailbox) with the
+    /// journey index <see cref="IJourneyIndex"/> (the same singleton, the same file or tables), and the
     /// delivery ledger (<c>IDeliveryStore</c>, <c>IDeadLetterStore</c>, registered by <c>AddJourneyDelivery</c>, which must run
     /// before this so that a provider here can replace them). SQLite files under the data folder, or, with
     /// <see cref="StorageProvider.AzureStorage"/>, the Azure Tables data stores on the same account and name prefix as the
@@ -43,7 +44,9 @@ public static class JourneyStorageExtensions
                 services.AddAzureStorageDataStores(settings.AzureStorage!);
                 break;
             default:
-                services.AddSingleton<IJourneyDataStore>(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
+                services.AddSingleton(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
+                services.AddSingleton<IJourneyDataStore>(sp => sp.GetRequiredService<SqliteJourneyDataStore>());
+                services.AddSingleton<IJourneyIndex>(sp => sp.GetRequiredService<SqliteJourneyDataStore>());
                 break;
         }
 

@@ -12,7 +12,7 @@ public static class AzureStorageDataServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the Azure Tables product data stores as singletons, replacing any registered before:
-    /// <see cref="IJourneyDataStore"/> (<see cref="AzureStorageJourneyDataStore"/>) and <see cref="IDeliveryStore"/> plus
+    /// <see cref="IJourneyDataStore"/> and <see cref="IJourneyIndex"/> (one <see cref="AzureStorageJourneyDataStore"/>) and <see cref="IDeliveryStore"/> plus
     /// <see cref="IDeadLetterStore"/> (one <see cref="AzureStorageDeliveryStore"/>). Call it after <c>AddJourneyDelivery</c>, which
     /// registers the SQLite delivery store. Pass the options of <c>UseAzureStorage</c> so that one setting configures the runtime
     /// and the data: the same account and <see cref="AzureStorageOptions.NamePrefix"/>. Validated here, before the host starts.
@@ -23,8 +23,10 @@ public static class AzureStorageDataServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        services.Replace(ServiceDescriptor.Singleton<IJourneyDataStore>(sp =>
+        services.Replace(ServiceDescriptor.Singleton(sp =>
             new AzureStorageJourneyDataStore(options, sp.GetService<ILoggerFactory>()?.CreateLogger<AzureStorageJourneyDataStore>())));
+        services.Replace(ServiceDescriptor.Singleton<IJourneyDataStore>(sp => sp.GetRequiredService<AzureStorageJourneyDataStore>()));
+        services.Replace(ServiceDescriptor.Singleton<IJourneyIndex>(sp => sp.GetRequiredService<AzureStorageJourneyDataStore>()));
         services.Replace(ServiceDescriptor.Singleton(sp =>
             new AzureStorageDeliveryStore(options, sp.GetService<ILoggerFactory>()?.CreateLogger<AzureStorageDeliveryStore>())));
         services.Replace(ServiceDescriptor.Singleton<IDeliveryStore>(sp => sp.GetRequiredService<AzureStorageDeliveryStore>()));

@@ -10,7 +10,7 @@ namespace JourneyOrchestrator.Storage.AzureStorage.Data;
 /// </summary>
 /// <remarks>
 /// <para><b>Not one transaction, but restartable.</b> The customer's rows are in several tables and partitions, so
-/// <see cref="EraseCustomerAsync"/> is a sequence of steps, each of which a second call redoes safely: (1) the tasks, (2) the
+/// <see cref="EraseCustomerAsync(string, string, string?, string, CancellationToken)"/> is a sequence of steps, each of which a second call redoes safely: (1) the tasks, (2) the
 /// mailbox messages, (3) the touchpoints (anonymised), (4) the profile, <b>last</b>, so that a crash at any earlier point
 /// leaves the profile, by which the caller finds the unfinished erasure and calls again; (5) the blobs of the records deleted
 /// or replaced. Every step finds its rows by the columns they carry (<c>DealerId</c>, <c>CustomerId</c>, <c>To</c>), so a

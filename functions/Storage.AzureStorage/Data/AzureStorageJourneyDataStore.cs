@@ -17,8 +17,9 @@ namespace JourneyOrchestrator.Storage.AzureStorage.Data;
 /// so the latest version is the partition's first row), <c>Customers</c> (dealer / customer), <c>Tasks</c> (the task in
 /// <c>d-{dealer}</c> / id, and an immutable id-to-dealer row <c>i-{id}</c>), <c>Touchpoints</c> (journey / id) and <c>Mailbox</c>
 /// (the message in <c>i-{id}</c>, copies newest first in <c>a</c>, <c>j-{journey}</c> and <c>t-{to}</c> under a shared counter) and
-/// <c>Erasures</c> (audit records in <c>r</c>; blob journals of unfinished erasures).</para>
-/// <para><b>Erasure</b> is restartable steps, not one transaction, with the profile deleted last: see <see cref="EraseCustomerAsync"/>.</para>
+/// <c>Erasures</c> (audit records in <c>r</c>; blob journals of unfinished erasures), and <c>Journeys</c>, the journey index
+/// (<see cref="IJourneyIndex"/>: a primary row per journey and confirmed copies per look-up; see the <c>.Index.cs</c> part).</para>
+/// <para><b>Erasure</b> is restartable steps, not one transaction, with the profile deleted last: see <see cref="EraseCustomerAsync(string, string, string?, string, CancellationToken)"/>.</para>
 /// <para><b>Concurrency across processes.</b> Publishing inserts <c>latest + 1</c> insert-only and, when another process took that
 /// number, reads again and takes the next: versions are consecutive, never shared, never lost. Creating a task, touchpoint or
 /// mail is an insert-only write of its id (the second gets false); completing a task replaces it by ETag (the first completion
@@ -37,6 +38,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
     private readonly TableClient _touchpoints;
     private readonly TableClient _mailbox;
     private readonly TableClient _erasures;
+    private readonly TableClient _journeys;
     private readonly OperationTracker _operations = new();
     private readonly SemaphoreSlim _initializeGate = new(1, 1);
     private volatile bool _initialized;
@@ -51,6 +53,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
         _touchpoints = _data.Table("Touchpoints");
         _mailbox = _data.Table("Mailbox");
         _erasures = _data.Table("Erasures");
+        _journeys = _data.Table("Journeys");
     }
 
     internal TableClient TemplatesTable => _templates;
@@ -59,6 +62,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
     internal TableClient CustomersTable => _customers;
     internal TableClient TouchpointsTable => _touchpoints;
     internal TableClient ErasuresTable => _erasures;
+    internal TableClient JourneysTable => _journeys;
     internal DataTables Data => _data;
 
     /// <summary>Creates the tables and the container when missing. Idempotent.</summary>
@@ -70,7 +74,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
         {
             if (!_initialized)
             {
-                await _data.CreateAsync([_templates, _customers, _tasks, _touchpoints, _mailbox, _erasures], cancellationToken).ConfigureAwait(false);
+                await _data.CreateAsync([_templates, _customers, _tasks, _touchpoints, _mailbox, _erasures, _journeys], cancellationToken).ConfigureAwait(false);
                 _initialized = true;
             }
         }

@@ -1,8 +1,8 @@
 namespace JourneyOrchestrator.Storage.Sqlite.Data;
 
 /// <summary>
-/// The versioned schema of the product data file (<c>journeys-data.db</c>): templates, customers, sales tasks, touchpoints
-/// and the development mailbox. <see cref="CurrentVersion"/> is what this build writes; each entry of <see cref="Migrations"/>
+/// The versioned schema of the product data file (<c>journeys-data.db</c>): templates, customers, sales tasks, touchpoints,
+/// the development mailbox, erasure records (2) and the journey index (3). <see cref="CurrentVersion"/> is what this build writes; each entry of <see cref="Migrations"/>
 /// takes the schema from version <c>index</c> to <c>index + 1</c>. Never edit a shipped migration: add the next one.
 /// </summary>
 /// <remarks>
@@ -11,7 +11,7 @@ namespace JourneyOrchestrator.Storage.Sqlite.Data;
 /// </remarks>
 internal static class SqliteDataSchema
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     private static readonly string[] Migrations =
     [
@@ -86,6 +86,28 @@ internal static class SqliteDataSchema
         CREATE INDEX ix_tasks_customer ON tasks (dealer_id, json_extract(record, '$.customerId'));
         CREATE INDEX ix_touchpoints_customer ON touchpoints (json_extract(record, '$.dealerId'), json_extract(record, '$.customerId'));
         CREATE INDEX ix_mailbox_customer ON mailbox (json_extract(record, '$.dealerId'), json_extract(record, '$.customerId'));
+        """,
+
+        // 2 -> 3: the journey index (IJourneyIndex). created_order = long.MaxValue - created_at (UTC ticks), so every index
+        // walks forward newest first, ties by id ascending, and a page starts at a (created_order, journey_id) row value.
+        """
+        CREATE TABLE journeys (
+            journey_id       TEXT    NOT NULL PRIMARY KEY,
+            dealer_id        TEXT    NOT NULL,
+            customer_id      TEXT    NOT NULL,
+            template_id      TEXT    NOT NULL,
+            template_version INTEGER NOT NULL,
+            key_hash         TEXT,
+            trigger_event_id TEXT,
+            created_at       INTEGER NOT NULL,
+            created_order    INTEGER NOT NULL,
+            finished         INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        CREATE INDEX ix_journeys_customer ON journeys (dealer_id, customer_id, created_order, journey_id);
+        CREATE INDEX ix_journeys_dealer_template ON journeys (dealer_id, template_id, created_order, journey_id);
+        CREATE INDEX ix_journeys_template ON journeys (template_id, created_order, journey_id);
+        CREATE INDEX ix_journeys_dealer ON journeys (dealer_id, created_order, journey_id);
+        CREATE INDEX ix_journeys_created ON journeys (created_order, journey_id);
         """,
     ];
 

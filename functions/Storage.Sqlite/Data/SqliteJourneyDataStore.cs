@@ -9,8 +9,8 @@ using Microsoft.Data.Sqlite;
 namespace JourneyOrchestrator.Storage.Sqlite.Data;
 
 /// <summary>
-/// The embedded <see cref="IJourneyDataStore"/>: the product's own data (published templates, customers, sales tasks,
-/// touchpoints, the development mailbox) in its own SQLite file beside the runtime's (by convention <c>journeys-data.db</c>
+/// The embedded <see cref="IJourneyDataStore"/> and <see cref="IJourneyIndex"/>: the product's own data (published templates,
+/// customers, sales tasks, touchpoints, the development mailbox, the journey index) in its own SQLite file beside the runtime's (by convention <c>journeys-data.db</c>
 /// in the data folder; the runtime store owns <c>journeys.db</c>). WAL mode, a versioned schema
 /// (<see cref="SqliteDataSchema"/>), one writer thread with group commit and pooled read connections, like
 /// <see cref="SqliteJourneyStore"/>.

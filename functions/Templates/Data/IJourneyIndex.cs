@@ -19,6 +19,7 @@ public sealed record JourneyIndexEntry
     public string? KeyHash { get; init; }
     /// <summary>The <c>eventId</c> of the entry event that started the journey, when one did (a retry of it is a duplicate).</summary>
     public string? TriggerEventId { get; init; }
+    /// <summary>Stored to the tick; read back in UTC (the same instant, so an entry read back equals the one written).</summary>
     public required DateTimeOffset CreatedAt { get; init; }
     /// <summary>
     /// True once the journey was seen finished (completed, failed, terminated) or erased. Set, never cleared; a journey that
@@ -65,9 +66,17 @@ public interface IJourneyIndex
     /// The journeys of one customer of one dealer, newest first, at most <paramref name="max"/> (1..1000); only those not
     /// marked finished when <paramref name="unfinishedOnly"/>.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="max"/> is not 1..1000.</exception>
     Task<IReadOnlyList<JourneyIndexEntry>> ListByCustomerAsync(string dealerId, string customerId, bool unfinishedOnly, int max, CancellationToken cancellationToken = default);
 
-    /// <summary>A page of journeys matching <paramref name="query"/>, newest <see cref="JourneyIndexEntry.CreatedAt"/> first (ties by id).</summary>
+    /// <summary>
+    /// A page of journeys matching <paramref name="query"/>, newest <see cref="JourneyIndexEntry.CreatedAt"/> first (ties by id,
+    /// ascending ordinal); the token is null on the last page. Pages of one query cover every matching entry exactly once
+    /// (entries added meanwhile may or may not appear). See <see cref="JourneyIndexPaging"/> for the checks.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The page size is not 1..1000.</exception>
+    /// <exception cref="ArgumentException">A customer id without a dealer id.</exception>
+    /// <exception cref="FormatException">The continuation token is not one of this query's.</exception>
     Task<JourneyIndexPage> QueryAsync(JourneyIndexQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Marks a journey finished (idempotent; false when there is no row).</summary>
@@ -76,8 +85,10 @@ public interface IJourneyIndex
     /// <summary>
     /// Erasure: every row of (<paramref name="dealerId"/>, <paramref name="customerId"/>) gets <paramref name="pseudonym"/>
     /// as its customer id, no key hash and no trigger event id, and is marked finished. Returns how many rows changed;
-    /// idempotent (a second call changes none). Rows of other dealers are never touched.
+    /// idempotent (a second call changes none). Rows of other dealers are never touched. Restartable: a call that failed
+    /// part-way is completed by the next.
     /// </summary>
+    /// <exception cref="ArgumentException">The pseudonym is empty or equals the customer id.</exception>
     Task<int> EraseCustomerAsync(string dealerId, string customerId, string pseudonym, CancellationToken cancellationToken = default);
 
     /// <summary>Removes a journey's row (after its instance is purged); false when there was none.</summary>

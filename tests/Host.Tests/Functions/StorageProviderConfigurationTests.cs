@@ -1,7 +1,10 @@
 using JourneyOrchestrator.Host.Configuration;
 using JourneyOrchestrator.Host.Tests.Support;
 using JourneyOrchestrator.Host.Functions;
+using JourneyOrchestrator.Storage.Sqlite.Data;
+using JourneyOrchestrator.Templates.Data;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace JourneyOrchestrator.Host.Tests.Functions;
 
@@ -49,6 +52,20 @@ public sealed class StorageProviderConfigurationTests
 
         Assert.Equal(StorageProvider.Sqlite, settings.Storage);
         Assert.Null(settings.AzureStorage);
+    }
+
+    [Fact]
+    public async Task AddProductDataStores_Sqlite_OneStoreIsTheDataStoreAndTheJourneyIndex()
+    {
+        var services = new ServiceCollection();
+        services.AddProductDataStores(Resolve([]));
+        await using var provider = services.BuildServiceProvider();
+
+        var data = provider.GetRequiredService<IJourneyDataStore>();
+        var index = provider.GetRequiredService<IJourneyIndex>();
+
+        Assert.IsType<SqliteJourneyDataStore>(data);
+        Assert.Same(data, index);
     }
 
     [Theory]

@@ -46,3 +46,11 @@ public sealed class AzureStorageDeadLetterStoreConformanceTests(AzuriteFixture a
     protected override Task<IDeadLetterStore> CreateStoreAsync() =>
         Task.FromResult<IDeadLetterStore>(new AzureStorageDeliveryStore(azurite.Options(AzuriteFixture.NewPrefix())));
 }
+
+/// <summary>The shared journey-index suite against Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class AzureStorageJourneyIndexConformanceTests(AzuriteFixture azurite) : JourneyIndexConformanceTests
+{
+    protected override Task<IJourneyDataStore> CreateStoreAsync() =>
+        Task.FromResult<IJourneyDataStore>(new AzureStorageJourneyDataStore(azurite.Options(AzuriteFixture.NewPrefix())));
+}

@@ -234,7 +234,7 @@ public sealed class AzureStorageDataStoreTests(AzuriteFixture azurite) : IAsyncL
     // ---- registration --------------------------------------------------------------------------
 
     [Fact]
-    public async Task AddAzureStorageDataStores_ReplacesEarlierStores_OneDeliveryStoreForBothPorts()
+    public async Task AddAzureStorageDataStores_ReplacesEarlierStores_OneDeliveryStoreForBothPorts_OneDataStoreForDataAndIndex()
     {
         var services = new ServiceCollection();
         services.AddSingleton<IDeliveryStore, InMemoryDeliveryStore>();
@@ -248,6 +248,7 @@ public sealed class AzureStorageDataStoreTests(AzuriteFixture azurite) : IAsyncL
         Assert.Same(provider.GetRequiredService<IDeliveryStore>(), provider.GetRequiredService<IDeadLetterStore>());
         Assert.IsType<AzureStorageDeliveryStore>(provider.GetRequiredService<IDeliveryStore>());
         Assert.Same(data, provider.GetRequiredService<IJourneyDataStore>());
+        Assert.Same(data, provider.GetRequiredService<IJourneyIndex>());
         Assert.Single(services, d => d.ServiceType == typeof(IDeliveryStore));
         await data.InitializeAsync();
         await data.UpsertCustomerAsync(new CustomerProfile { Id = "c1", DealerId = "d1", Email = "a@example.com", Consent = new() });

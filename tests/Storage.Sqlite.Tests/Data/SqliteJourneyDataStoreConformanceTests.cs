@@ -26,3 +26,18 @@ public sealed class SqliteJourneyDataStoreConformanceTests : JourneyDataStoreCon
         _directory.Dispose();
     }
 }
+
+/// <summary>The shared journey-index suite against a fresh SQLite data file.</summary>
+public sealed class SqliteJourneyIndexConformanceTests : JourneyIndexConformanceTests
+{
+    private readonly SqliteTestDirectory _directory = new();
+
+    protected override Task<IJourneyDataStore> CreateStoreAsync() =>
+        Task.FromResult<IJourneyDataStore>(new SqliteJourneyDataStore(new SqliteStoreOptions { Path = Path.Combine(_directory.Path, SqliteJourneyDataStore.DefaultFileName) }));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _directory.Dispose();
+    }
+}
