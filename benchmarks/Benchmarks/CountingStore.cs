@@ -137,9 +137,6 @@ internal sealed class CountingStore(IJourneyStore inner) : IJourneyStore
     public Task<InstancePage> QueryInstancesAsync(InstanceQuery query, CancellationToken cancellationToken = default) =>
         inner.QueryInstancesAsync(query, cancellationToken);
 
-    public Task<EraseResult> ErasePersonalDataAsync(string instanceId, PersonalDataErasure erasure, CancellationToken cancellationToken = default) =>
-        inner.ErasePersonalDataAsync(instanceId, erasure, cancellationToken);
-
     public Task<PurgeResult> PurgeInstanceAsync(string instanceId, CancellationToken cancellationToken = default) =>
         inner.PurgeInstanceAsync(instanceId, cancellationToken);
 
