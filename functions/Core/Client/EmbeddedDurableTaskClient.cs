@@ -41,9 +41,14 @@ public sealed class EmbeddedDurableTaskClient(JourneyClient client, WorkSignal s
         }, cancellation);
     }
 
+    /// <remarks>
+    /// A payload that carries an <c>eventId</c> (a top-level string property, as the journey program's events do) is
+    /// de-duplicated by it in the inbox: a repeat is dropped before it reaches the history. The orchestration must still
+    /// tolerate repeats (other engines deliver at least once); this only keeps retries out of the embedded history.
+    /// </remarks>
     public override async Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default)
     {
-        if (await client.RaiseEventAsync(instanceId, eventName, eventPayload, null, cancellation) == EnqueueResult.InstanceNotFound)
+        if (await client.RaiseEventAsync(instanceId, eventName, eventPayload, EventIdOf(eventPayload), cancellation) == EnqueueResult.InstanceNotFound)
         {
             throw new ArgumentException($"No orchestration instance with id '{instanceId}'.", nameof(instanceId));
         }
@@ -129,6 +134,19 @@ public sealed class EmbeddedDurableTaskClient(JourneyClient client, WorkSignal s
             : throw new ArgumentException($"No orchestration instance with id '{instanceId}'.", nameof(instanceId));
 
     public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static string? EventIdOf(object? payload)
+    {
+        if (payload is null or string or System.Text.Json.Nodes.JsonValue)
+        {
+            return null;
+        }
+
+        var node = payload as System.Text.Json.Nodes.JsonNode ?? System.Text.Json.JsonSerializer.SerializeToNode(payload, JsonData.Options);
+        return node is System.Text.Json.Nodes.JsonObject obj && obj["eventId"] is System.Text.Json.Nodes.JsonValue id && id.TryGetValue<string>(out var text) && text.Length > 0
+            ? text
+            : null;
+    }
 
     private async Task<OrchestrationMetadata> WaitAsync(string instanceId, bool getInputsAndOutputs, Func<InstanceRecord, bool> done, CancellationToken cancellation)
     {

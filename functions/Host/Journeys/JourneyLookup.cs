@@ -44,7 +44,10 @@ public sealed class JourneyLookup(DurableTaskClient client, IJourneyIndex index)
             throw NoJourney(id);
         }
 
-        return await FindAsync(entry, withInputs, cancellationToken) ?? throw NoJourney(id);
+        return await FindAsync(entry, withInputs, cancellationToken)
+            ?? throw (entry.Finished
+                ? ApiProblemException.Gone($"Journey '{id}' has ended and its data was purged (erased or past retention); it takes no more events or commands.")
+                : NoJourney(id)); // a row whose start was interrupted: the journey never began
     }
 
     /// <summary>The engine's instance of an index row (null when it has none), marking the row finished when the instance is.</summary>

@@ -109,6 +109,11 @@ public sealed class JourneyQueries(JourneyLookup lookup, IJourneyDataStore data)
 
         errors.ThrowIfAny();
         var scoped = caller.ScopeDealer(dealer, "journeys");
+        if (customer is not null && scoped is null)
+        {
+            throw ApiProblemException.Invalid("customer", "Needs dealer too: customer ids are per dealer (a dealer key's own dealer is implied).");
+        }
+
         bool? finished = statuses switch
         {
             { Count: > 0 } when statuses.All(s => s.IsFinished()) => true,

@@ -54,6 +54,14 @@ public sealed partial class JourneyStarter(JourneyLookup lookup, JourneyIds ids,
             existing.TemplateId == wanted.TemplateId && existing.KeyHash == wanted.KeyHash;
     }
 
+    /// <summary>Does the instance's input name <paramref name="wanted"/>'s dealer, customer, template and journey key?</summary>
+    private bool SameOwner(LoadedJourney existing, JourneyIndexEntry wanted)
+    {
+        var input = JourneyLookup.ReadInput(existing.Instance);
+        return input is not null && input.DealerId == wanted.DealerId && input.CustomerId == wanted.CustomerId && input.TemplateId == wanted.TemplateId &&
+            (input.JourneyKey is null ? null : ids.KeyTag(input.DealerId, input.CustomerId, input.JourneyKey)) == wanted.KeyHash;
+    }
+
     /// <summary>Claims <paramref name="entry"/>'s id for it and makes sure its instance exists (starting it with <paramref name="input"/> if not).</summary>
     public async Task<Claim> ClaimAsync(JourneyIndexEntry entry, JourneyInput input, CancellationToken cancellationToken)
     {
@@ -65,9 +73,20 @@ public sealed partial class JourneyStarter(JourneyLookup lookup, JourneyIds ids,
             return new Claim(ClaimOutcome.HeldByAnother, held, null);
         }
 
-        if (await lookup.FindAsync(held, withInputs: false, cancellationToken) is { } existing)
+        if (await lookup.FindAsync(held, withInputs: true, cancellationToken) is { } existing)
         {
-            return new Claim(ClaimOutcome.Exists, held, existing);
+            // The row is this owner's; the instance must be too. An instance the row did not create (made beside the API,
+            // or left by a build from before the index) is never joined, whoever it belongs to.
+            if (SameOwner(existing, entry))
+            {
+                return new Claim(ClaimOutcome.Exists, held, existing);
+            }
+
+            // The row (ours, perhaps just written) describes an instance it does not own: drop it, so that no route
+            // answers for that instance in this owner's name.
+            await lookup.Index.RemoveAsync(entry.JourneyId, cancellationToken);
+            Log.IdHeldByAnother(logger, entry.JourneyId, entry.TemplateId, entry.DealerId);
+            return new Claim(ClaimOutcome.HeldByAnother, held, null);
         }
 
         try

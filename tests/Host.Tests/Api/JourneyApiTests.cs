@@ -50,7 +50,9 @@ public sealed class JourneyApiTests : IAsyncLifetime
         await _host.SettleAsync();
 
         Assert.Equal([deal2], first["journeyIds"]!.AsArray().Select(j => j!.GetValue<string>()));
-        Assert.Equal(("raised", "duplicate"), (first["journeys"]![0]!["outcome"]!.GetValue<string>(), again["journeys"]![0]!["outcome"]!.GetValue<string>()));
+        // A retry is delivered again and changes nothing: the journey applies an event id once (the embedded engine drops the
+        // repeat in its inbox already; other engines' journeys skip it by the id in the payload).
+        Assert.Equal(("raised", "raised"), (first["journeys"]![0]!["outcome"]!.GetValue<string>(), again["journeys"]![0]!["outcome"]!.GetValue<string>()));
         Assert.Equal("choice", (await Dealer.OkJsonAsync($"/api/journeys/{deal2}"))["phase"]!.GetValue<string>());
         Assert.Equal("communication", (await Dealer.OkJsonAsync($"/api/journeys/{deal1}"))["phase"]!.GetValue<string>());
         var received = (await Dealer.OkJsonAsync($"/api/journeys/{deal2}?history=true"))["history"]!.AsArray()
@@ -181,7 +183,8 @@ public sealed class JourneyApiTests : IAsyncLifetime
         while (token is not null);
 
         Assert.Equal(5, seen.Distinct().Count());
-        Assert.Single((await Admin.OkJsonAsync("/api/journeys?customer=cust-3"))["items"]!.AsArray());
+        Assert.Single((await Admin.OkJsonAsync($"/api/journeys?dealer={HostFactory.Dealer}&customer=cust-3"))["items"]!.AsArray());
+        await (await Admin.GetAsync(new Uri("/api/journeys?customer=cust-3", UriKind.Relative))).ProblemAsync(HttpStatusCode.BadRequest, "customer"); // customer ids are per dealer
         Assert.Empty((await Admin.OkJsonAsync("/api/journeys?status=Completed"))["items"]!.AsArray());
         Assert.Empty((await Admin.OkJsonAsync($"/api/journeys?dealer={HostFactory.OtherDealer}"))["items"]!.AsArray());
     }

@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Journeys;
 using JourneyOrchestrator.Host.Security;
@@ -28,6 +29,7 @@ public sealed class CustomerEventRouterTests
     private readonly InMemoryJourneyDataStore _data = new();
     private readonly Mock<DurableTaskClient> _client = new("test");
     private readonly Dictionary<string, OrchestrationMetadata> _instances = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _inputs = new(StringComparer.Ordinal);
     private readonly List<(string Id, string Name, object? Payload)> _raised = [];
     private readonly List<(string Id, object? Input)> _scheduled = [];
     private readonly JourneyIds _ids = new(new byte[32]);
@@ -48,6 +50,7 @@ public sealed class CustomerEventRouterTests
 
                 Assert.Contains(nameof(OrchestrationRuntimeStatus.Completed), options!.DedupeStatuses!); // never replaces a finished journey
                 _scheduled.Add((options.InstanceId!, input));
+                _inputs[options.InstanceId!] = JsonData.Serialize(input);
                 _instances[options.InstanceId!] = Instance(options.InstanceId!, OrchestrationRuntimeStatus.Pending);
                 return Task.FromResult(options.InstanceId!);
             });
@@ -191,8 +194,10 @@ public sealed class CustomerEventRouterTests
 
     private static CustomerEventRequest Event(string name, string eventId) => new() { Name = name, EventId = eventId, DealerId = Dealer };
 
+    /// <summary>The instance with <paramref name="status"/>, keeping the input it was started with (if it was).</summary>
     private OrchestrationMetadata Instance(string id, OrchestrationRuntimeStatus status) => new(JourneyNames.Orchestration, id)
     {
+        SerializedInput = _inputs.GetValueOrDefault(id),
         RuntimeStatus = status,
         CreatedAt = _time.GetUtcNow(),
         LastUpdatedAt = _time.GetUtcNow(),
