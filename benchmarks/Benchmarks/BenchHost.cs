@@ -1,8 +1,6 @@
 using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Core.Runtime;
-using JourneyOrchestrator.Core.Storage;
-using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Storage.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.DurableTask;
@@ -15,20 +13,14 @@ namespace JourneyOrchestrator.Benchmarks;
 /// The runtime wired as an application wires it: a generic host, <c>AddJourneyOrchestrator().UseSqliteStorage()</c>
 /// (here through <see cref="CountingStore"/> around the real <see cref="SqliteJourneyStore"/>), the real
 /// <see cref="JourneyWorkerService"/>, <see cref="TimeProvider.System"/>, synchronous=FULL. Logs (warnings and up) go to stderr.
-/// <see cref="CreateAzure"/> wires the <see cref="AzureStorageJourneyStore"/> instead (the <c>events-azurite</c> scenario).
 /// </summary>
 internal sealed class BenchHost : IAsyncDisposable
 {
     private readonly IHost _host;
 
     public BenchHost(string databasePath, Action<JourneyRuntimeOptions>? configure = null)
-        : this(new SqliteJourneyStore(new SqliteStoreOptions { Path = databasePath, Synchronous = SqliteSynchronousMode.Full }), configure)
     {
-    }
-
-    private BenchHost(IJourneyStore inner, Action<JourneyRuntimeOptions>? configure)
-    {
-        Store = new CountingStore(inner);
+        Store = new CountingStore(new SqliteJourneyStore(new SqliteStoreOptions { Path = databasePath, Synchronous = SqliteSynchronousMode.Full }));
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         var store = Store;
@@ -50,10 +42,6 @@ internal sealed class BenchHost : IAsyncDisposable
     /// </summary>
     public static BenchHost Create(string databasePath, BenchOptions options) =>
         new(databasePath, Tuning(options)) { ExtraDispatchLoops = options.Int("extra-dispatch-loops", 0) };
-
-    /// <summary>The same host over the Azure Storage store (its options name the account, e.g. an Azurite connection string).</summary>
-    public static BenchHost CreateAzure(AzureStorageOptions storeOptions, BenchOptions options) =>
-        new(new AzureStorageJourneyStore(storeOptions), Tuning(options)) { ExtraDispatchLoops = options.Int("extra-dispatch-loops", 0) };
 
     public static Action<JourneyRuntimeOptions> Tuning(BenchOptions options)
     {

@@ -1,6 +1,6 @@
-// Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and on Azurite (events-azurite). See docs/benchmarks.md.
+// Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and of the cluster engine on Azurite (events-dtfx). See docs/benchmarks.md.
 //
-//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-azurite|events-dtfx> [--option value ...]
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx> [--option value ...]
 //
 // Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
 // Options (defaults are the target sizes):
@@ -18,12 +18,6 @@
 //   --idle-seconds 60               idle: how long the idle host is watched
 //   --keep true                     keep the temporary databases
 //
-// events-azurite (not part of "all": it needs node; it starts Azurite itself, from AZURITE_FOLDER or
-// tests/Storage.AzureStorage.Tests/.azurite, installing it there with npm if missing). Its own defaults:
-//   --instances 1000 --events-per-instance 2 --concurrency 64 --trials 1
-//   --raw-concurrency 64            instances the raw Azure SDK loop works on at once (default: --concurrency)
-//   --partitions 4                  the store's PartitionCount (control queues, schedule partitions)
-//
 //   --orchestration-batch N         experiments only: OrchestrationBatchSize (and MaxConcurrentOrchestrations >= N)
 //   --extra-dispatch-loops N        experiments only: N more dispatcher loops beside the worker service's (batches overlap)
 //
@@ -31,17 +25,17 @@
 //   ... -- all --instances 1000 --trials 1 --single-instance-events 1000 --timer-instances 5000 --steady-seconds 5
 //          --idle-instances 10000 --idle-seconds 5
 //
-// events-dtfx (not part of "all": it needs node): the same events on the cluster engine, DTFx's TaskHubWorker over
-// DurableTask.AzureStorage on Azurite, beside raw queue writes to the same Azurite. Its own defaults:
+// events-dtfx (not part of "all": it needs node; it starts Azurite itself, from AZURITE_FOLDER or
+// tests/Storage.AzureStorage.Tests/.azurite, installing it there with npm if missing): the same events on the cluster
+// engine, DTFx's TaskHubWorker over DurableTask.AzureStorage on Azurite, beside raw queue writes to the same Azurite. Its own defaults:
 //   --instances 200 --events-per-instance 2 --concurrency 32 --partitions 4
 //
-// Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll),
-// "probe-azurite" (Azurite's CPU and latency per request kind, one request at a time; --entities 5000 --rounds 500).
+// Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll).
 using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-azurite|events-dtfx> [--option value ...]");
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx> [--option value ...]");
     return 2;
 }
 
@@ -64,14 +58,8 @@ switch (args[0])
     case "idle":
         await IdleScenario.RunAsync(options);
         break;
-    case "events-azurite":
-        await EventsAzuriteScenario.RunAsync(options);
-        break;
     case "events-dtfx":
         await EventsDtfxScenario.RunAsync(options);
-        break;
-    case "probe-azurite":
-        await AzuriteProbeScenario.RunAsync(options);
         break;
     case "probe-lock":
         await ProbeScenario.RunAsync(options);
@@ -82,7 +70,7 @@ switch (args[0])
         await IdleScenario.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-azurite or events-dtfx");
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all or events-dtfx");
         return 2;
 }
 

@@ -17,14 +17,14 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public string ConnectionString => _azurite?.ConnectionString ?? string.Empty;
 
-    public AzureStorageOptions Options(string prefix, TimeProvider? pacing = null) => new()
+    /// <summary>The data stores' options on this Azurite, with their own name prefix.</summary>
+    public AzureStorageOptions Options(string prefix) => new()
     {
         ConnectionString = ConnectionString,
         NamePrefix = prefix,
-        PacingClock = pacing ?? TimeProvider.System,
     };
 
-    /// <summary>A fresh name prefix, so that every test has its own tables, queues and container.</summary>
+    /// <summary>A fresh name prefix, so that every test has its own tables and container.</summary>
     public static string NewPrefix() => "t" + Guid.NewGuid().ToString("N")[..12];
 
     public async Task InitializeAsync() =>

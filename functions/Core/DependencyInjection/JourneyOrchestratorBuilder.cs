@@ -70,17 +70,13 @@ public static class JourneyOrchestratorServiceCollectionExtensions
     /// </summary>
     public static JourneyOrchestratorBuilder AddJourneyOrchestrator(this IServiceCollection services, Action<JourneyRuntimeOptions>? configure = null)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(JourneyRegistry))?.ImplementationInstance as JourneyRegistry;
-        var registry = existing ?? new JourneyRegistry();
-        services.TryAddSingleton(registry);
+        var builder = services.AddJourneyTasks();
         var options = services.AddOptionsWithValidateOnStart<JourneyRuntimeOptions>().ValidateDataAnnotations();
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
-        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<WorkSignal>();
         services.TryAddSingleton<JourneyClient>();
         services.TryAddSingleton<EmbeddedDurableTaskClient>();
@@ -89,6 +85,22 @@ public static class JourneyOrchestratorServiceCollectionExtensions
         services.TryAddSingleton<ActivityWorker>();
         services.TryAddSingleton<JourneyWorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<JourneyWorkerService>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds only the registry of orchestrators and activities (and <see cref="TimeProvider.System"/> unless one is
+    /// registered), without the embedded engine: for a host that runs them on another engine, e.g.
+    /// <c>services.AddJourneyTasks().UseDurableTaskAzureStorage(options)</c>. No <see cref="JourneyClient"/>, store or
+    /// worker is registered; the other engine brings its own <see cref="Microsoft.DurableTask.Client.DurableTaskClient"/>.
+    /// </summary>
+    public static JourneyOrchestratorBuilder AddJourneyTasks(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(JourneyRegistry))?.ImplementationInstance as JourneyRegistry;
+        var registry = existing ?? new JourneyRegistry();
+        services.TryAddSingleton(registry);
+        services.TryAddSingleton(TimeProvider.System);
         return new JourneyOrchestratorBuilder(services, registry);
     }
 }

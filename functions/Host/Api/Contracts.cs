@@ -180,4 +180,5 @@ public sealed record ClockView(string Mode, DateTimeOffset Now, DateTimeOffset? 
 
 public sealed record ClockAdvanced(DateTimeOffset From, DateTimeOffset Now, int Stops, int WorkItems, DateTimeOffset? NextDue);
 
-public sealed record HealthView(string Status, string Clock, DateTimeOffset Now);
+/// <summary><c>GET /health</c>: the engine (<c>Embedded</c> on SQLite, or <c>DurableTaskAzureStorage</c> with its task hub), the clock and its time.</summary>
+public sealed record HealthView(string Status, string Engine, string Clock, DateTimeOffset Now, string? TaskHub = null);

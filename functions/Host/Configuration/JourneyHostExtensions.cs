@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
-using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Delivery;
 using JourneyOrchestrator.Delivery.Crm;
 using JourneyOrchestrator.Delivery.DependencyInjection;
@@ -8,7 +6,6 @@ using JourneyOrchestrator.Delivery.Scheduling;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Clock;
 using JourneyOrchestrator.Host.Endpoints;
-using JourneyOrchestrator.Host.Functions;
 using JourneyOrchestrator.Host.Journeys;
 using JourneyOrchestrator.Host.Security;
 using JourneyOrchestrator.Host.TemplateCatalog;
@@ -30,39 +27,18 @@ public static class JourneyHostExtensions
         var services = builder.Services;
         services.AddSingleton(settings);
 
-        // Under Azure Functions: the function folders beside the executable, checked against the store (exit code 2 when
-        // a doorbell queue has no trigger, a %setting% is missing, ...; docs/azure-deployment.md).
-        var layout = FunctionAppLayout.None;
-        if (settings.IsCustomHandler)
-        {
-            var problems = new List<string>();
-            layout = FunctionAppLayout.Load(AppContext.BaseDirectory, builder.Configuration, settings, problems);
-            if (problems.Count > 0)
-            {
-                throw new HostConfigurationException(problems);
-            }
-        }
-
-        services.AddSingleton(layout);
-
         // Bodies: the largest route limit (templates: Journeys:Templates:Limits:MaxDocumentBytes, at least 1 MiB) at the
         // server; each route enforces its own (RequestBody).
         var largestBody = Math.Max(settings.TemplateLimits.MaxDocumentBytes, RequestBody.TemplateLimit);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = largestBody + 1024L);
 
-        // Time: the manual clock (Development) or the wall clock, for the runtime and everything else.
+        // Time: the manual clock (Development, embedded engine) or the wall clock, for the engine and everything else.
         var manual = new ManualTimeProvider(settings.ManualClockStart ?? TruncateToSecond(TimeProvider.System.GetUtcNow()));
         services.AddSingleton(manual);
         services.AddSingleton<TimeProvider>(settings.Clock == ClockMode.Manual ? manual : TimeProvider.System);
 
-        // Azure Functions custom handler: listen where the Functions host says, on the loopback only (docs/azure-deployment.md).
-        if (settings.CustomHandlerPort is { } port)
-        {
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-        }
-
-        // The template cache and publisher (the data store itself: AddJourneyStorage below). The initializer is the first
-        // hosted service: the data store is open and the shipped templates are published before the runtime's workers start.
+        // The template cache and publisher (the data store itself: AddProductDataStores below). The initializer is the first
+        // hosted service: the data store is open and the shipped templates are published before the engine's workers start.
         services.AddSingleton<CachingTemplateCatalog>();
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<CachingTemplateCatalog>());
         services.AddSingleton(settings.TemplateLimits);
@@ -70,19 +46,8 @@ public static class JourneyHostExtensions
         services.AddHostedService<DataStoreInitializer>();
         services.AddSingleton(new ErasureHasher(settings.ErasureHashKey)); // before AddJourneyTemplates, which only adds a default
 
-        services.AddJourneyOrchestrator(options =>
-            {
-                builder.Configuration.GetSection("Journeys:Runtime").Bind(options);
-                if (settings.Clock == ClockMode.Manual)
-                {
-                    options.RunWorkers = false; // the manual-clock driver runs the dispatcher and activities instead
-                }
-                else if (settings.IsCustomHandler && builder.Configuration["Journeys:Runtime:RunWorkers"] is null)
-                {
-                    options.RunWorkers = false; // under Azure Functions, work runs inside trigger invocations (FunctionInvocations)
-                }
-            })
-            .UseRuntimeStore(settings)
+        // The engine (embedded on SQLite, or DTFx over DurableTask.AzureStorage) with the journey interpreter and its activities.
+        services.AddJourneyEngine(settings, builder.Configuration)
             .AddJourneyTemplates(options =>
             {
                 options.EmailTemplateFolder = settings.EmailTemplatesFolder;
@@ -114,8 +79,13 @@ public static class JourneyHostExtensions
         services.AddJourneyDelivery(builder.Configuration);
         services.AddProductDataStores(settings);
 
-        services.AddSingleton<ManualClockDriver>();
-        services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
+        if (settings.Clock == ClockMode.Manual)
+        {
+            // The embedded engine's dispatcher and activities, driven by the manual clock (its own worker loops are off).
+            services.AddSingleton<ManualClockDriver>();
+            services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
+        }
+
         services.AddSingleton(new JourneyIds(settings.ErasureHashKey)); // keyed with the erasure hash key (one secret), under its own label
         // The journey API over the SDK's DurableTaskClient (whichever engine registered it) and the journey index.
         services.AddSingleton<JourneyLookup>();
@@ -128,8 +98,6 @@ public static class JourneyHostExtensions
             // An embedded store from before the journey index: every journey gets its row once, before requests are served.
             services.AddHostedService<JourneyIndexBackfill>();
         }
-        services.AddSingleton<InvocationDrain>();
-        services.AddSingleton<FunctionInvocations>();
         services.AddSingleton<CustomerErasureService>();
 
         // API: JSON, problem details for every error, API keys and roles, OpenAPI.
@@ -194,11 +162,6 @@ public static class JourneyHostExtensions
             {
                 app.MapManualClockEndpoints();
             }
-        }
-
-        if (settings.IsCustomHandler)
-        {
-            app.MapFunctionInvocationEndpoints();
         }
 
         return app;

@@ -12,7 +12,10 @@ public sealed class JourneyHostOptions
 
     public StorageSection Storage { get; set; } = new();
 
-    /// <summary><c>System</c> (default) or <c>Manual</c> (Development only): a clock moved by <c>POST /api/dev/clock/advance</c>.</summary>
+    /// <summary>
+    /// <c>System</c> (the wall clock) or <c>Manual</c> (Development only, embedded engine only): a clock moved by
+    /// <c>POST /api/dev/clock/advance</c>. Unset: <c>Manual</c> in Development on the embedded engine (<c>Sqlite</c>), else <c>System</c>.
+    /// </summary>
     public string? Clock { get; set; }
 
     public ManualClockSection ManualClock { get; set; } = new();
@@ -23,18 +26,6 @@ public sealed class JourneyHostOptions
     public List<ApiKeySection> ApiKeys { get; set; } = [];
 
     public BusinessHoursSection BusinessHours { get; set; } = new();
-
-    public FunctionsSection Functions { get; set; } = new();
-
-    /// <summary>The Azure Functions custom handler (active when the Functions host sets <c>FUNCTIONS_CUSTOMHANDLER_PORT</c>).</summary>
-    public sealed class FunctionsSection
-    {
-        /// <summary>
-        /// The longest one trigger invocation processes due work before it answers (default 4 minutes); work left over is
-        /// handed to the next invocation by a doorbell. Between 1 second and 1 hour (keep it below host.json's functionTimeout).
-        /// </summary>
-        public TimeSpan? InvocationBudget { get; set; }
-    }
 
     /// <summary>Customer erasure (GDPR): the key of the keyed hashes kept after an erase.</summary>
     public ErasureSection Erasure { get; set; } = new();
@@ -51,8 +42,11 @@ public sealed class JourneyHostOptions
     public sealed class StorageSection
     {
         /// <summary>
-        /// <c>Sqlite</c> (default: everything in files under the data folder) or <c>AzureStorage</c> (the runtime store on
-        /// Azure Tables, Queues and Blobs, bound from <c>Journeys:Storage:AzureStorage</c> to <c>AzureStorageOptions</c>).
+        /// The engine and where it keeps everything: <c>Sqlite</c> (default: the embedded engine, one process, files under the
+        /// data folder) or <c>DurableTaskAzureStorage</c> (the Durable Task Framework over DurableTask.AzureStorage, any number
+        /// of processes on one account: the account from <c>Journeys:Storage:AzureStorage</c>, bound to <c>AzureStorageOptions</c>
+        /// and shared with the product data stores; the engine's own settings from <c>Journeys:Storage:DurableTaskAzureStorage</c>).
+        /// <c>AzureStorage</c>, the retired home-made runtime store, stops the start with a message naming its replacement.
         /// </summary>
         public string? Provider { get; set; }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Security;
 using JourneyOrchestrator.Storage.AzureStorage;
+using JourneyOrchestrator.Storage.AzureStorage.DurableTask;
 using JourneyOrchestrator.Storage.Sqlite.Data;
 using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Scheduling;
@@ -11,13 +12,16 @@ using Microsoft.Extensions.Hosting;
 
 namespace JourneyOrchestrator.Host.Configuration;
 
-/// <summary>Where the runtime keeps its instances, history, timers and outbox (<c>Journeys:Storage:Provider</c>).</summary>
+/// <summary>Which engine runs the journeys, and where it and the product data live (<c>Journeys:Storage:Provider</c>; docs/runtime.md, "Choosing an engine").</summary>
 public enum StorageProvider
 {
-    /// <summary>SQLite files under the data folder: one host process owns them.</summary>
+    /// <summary>The embedded engine on SQLite files under the data folder: one host process owns them.</summary>
     Sqlite,
-    /// <summary>Azure Tables, Queues and Blobs (<see cref="AzureStorageOptions"/>): any number of host processes share the account.</summary>
-    AzureStorage,
+    /// <summary>
+    /// The Durable Task Framework over DurableTask.AzureStorage (<see cref="DurableTaskAzureStorageOptions"/>), product data in
+    /// Azure Tables (<see cref="AzureStorageOptions"/>): any number of host processes share the account. Wall clock only.
+    /// </summary>
+    DurableTaskAzureStorage,
 }
 
 /// <summary>Which clock the runtime runs on.</summary>
@@ -63,28 +67,26 @@ public sealed record JourneyHostSettings
     /// <summary>The erasure hash key (<c>Journeys__Erasure__HashKey</c>), or null for the built-in one.</summary>
     public byte[]? ErasureHashKey { get; init; }
 
-    /// <summary>The runtime store. The product data (templates, customers, tasks, delivery ledger) stays in SQLite for now.</summary>
+    /// <summary>The engine, and where it and the product data (templates, customers, tasks, delivery ledger) live.</summary>
     public StorageProvider Storage { get; init; } = StorageProvider.Sqlite;
 
-    /// <summary>The checked options of the Azure Storage runtime store; set exactly when <see cref="Storage"/> is <see cref="StorageProvider.AzureStorage"/>.</summary>
+    /// <summary>
+    /// The checked account and name prefix of the Azure Tables product data stores (<c>Journeys:Storage:AzureStorage</c>); set
+    /// exactly when <see cref="Storage"/> is <see cref="StorageProvider.DurableTaskAzureStorage"/>.
+    /// </summary>
     public AzureStorageOptions? AzureStorage { get; init; }
 
     /// <summary>
-    /// The port the Azure Functions host gave this process (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c>): the host then runs as a custom
-    /// handler, listens on 127.0.0.1 at that port and serves the trigger invocation routes. Null when not under Functions.
+    /// The checked engine options (<c>Journeys:Storage:DurableTaskAzureStorage</c>: task hub, partitions, polling), on the
+    /// account of <see cref="AzureStorage"/>; set exactly when <see cref="Storage"/> is <see cref="StorageProvider.DurableTaskAzureStorage"/>.
     /// </summary>
-    public int? CustomHandlerPort { get; init; }
+    public DurableTaskAzureStorageOptions? DurableTask { get; init; }
 
-    /// <summary>Whether the host runs as an Azure Functions custom handler.</summary>
-    public bool IsCustomHandler => CustomHandlerPort is not null;
+    /// <summary>The section of the engine's own settings.</summary>
+    public const string DurableTaskSection = DurableTaskAzureStorageOptions.SectionName;
 
-    /// <summary>The longest one trigger invocation processes due work before it answers.</summary>
-    public TimeSpan InvocationBudget { get; init; } = DefaultInvocationBudget;
-
-    public static readonly TimeSpan DefaultInvocationBudget = TimeSpan.FromMinutes(4);
-
-    /// <summary>The environment variable through which the Azure Functions host passes the custom handler's port.</summary>
-    public const string CustomHandlerPortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
+    /// <summary>The section of the storage account (shared by the engine and the product data stores).</summary>
+    public const string AzureStorageSection = "Journeys:Storage:AzureStorage";
 
     /// <summary>Reads the <c>Journeys</c> section and checks it.</summary>
     /// <exception cref="HostConfigurationException">Anything is wrong; the message lists every problem.</exception>
@@ -103,25 +105,20 @@ public sealed record JourneyHostSettings
             problems.Add($"The Journeys section could not be read: {e.Message}");
         }
 
-        var settings = Resolve(options, environment, problems);
-        settings = ResolveStorageProvider(options.Storage.Provider, configuration, settings, problems);
-        settings = ResolveFunctions(options.Functions, configuration, settings, problems);
+        var provider = ParseProvider(options.Storage.Provider, problems);
+        var settings = Resolve(options, environment, provider, problems);
+        if (provider == StorageProvider.DurableTaskAzureStorage)
+        {
+            settings = ResolveDurableTask(configuration, settings, problems);
+        }
+
         return problems.Count > 0 ? throw new HostConfigurationException(problems) : settings;
     }
 
-    private static JourneyHostSettings Resolve(JourneyHostOptions options, IHostEnvironment environment, List<string> problems)
+    private static JourneyHostSettings Resolve(JourneyHostOptions options, IHostEnvironment environment, StorageProvider provider, List<string> problems)
     {
         var development = environment.IsDevelopment();
-
-        var clock = ClockMode.System;
-        if (!string.IsNullOrWhiteSpace(options.Clock) && !Enum.TryParse(options.Clock, ignoreCase: true, out clock))
-        {
-            problems.Add($"Journeys__Clock is '{options.Clock}'; use 'System' or 'Manual'.");
-        }
-        else if (clock == ClockMode.Manual && !development)
-        {
-            problems.Add($"Journeys__Clock=Manual is allowed in Development only (the environment is '{environment.EnvironmentName}'): a manual clock lets any admin move time for every journey. Use Journeys__Clock=System.");
-        }
+        var clock = ResolveClock(options.Clock, environment, provider, problems);
 
         DateTimeOffset? start = null;
         if (!string.IsNullOrWhiteSpace(options.ManualClock.Start))
@@ -140,6 +137,7 @@ public sealed record JourneyHostSettings
         var templates = ResolveTemplates(options.Templates.Path, environment.ContentRootPath, problems);
         return new JourneyHostSettings
         {
+            Storage = provider,
             Clock = clock,
             ManualClockStart = start,
             DataFolder = folder,
@@ -172,71 +170,143 @@ public sealed record JourneyHostSettings
         return limits;
     }
 
-    /// <summary>The provider, and with <c>AzureStorage</c> the bound and validated <c>Journeys:Storage:AzureStorage</c> options.</summary>
-    private static JourneyHostSettings ResolveStorageProvider(string? configured, IConfiguration configuration, JourneyHostSettings settings, List<string> problems)
+    /// <summary>
+    /// The clock: unset, the manual clock in Development on the embedded engine (time then moves only when told) and the wall
+    /// clock everywhere else. The manual clock is refused outside Development, and on DurableTaskAzureStorage, whose engine
+    /// (DurableTask.Core) stamps every episode with the machine's clock: timers, <c>CurrentUtcDateTime</c> and history would
+    /// not follow a manual clock.
+    /// </summary>
+    private static ClockMode ResolveClock(string? configured, IHostEnvironment environment, StorageProvider provider, List<string> problems)
     {
-        var provider = StorageProvider.Sqlite;
-        if (!string.IsNullOrWhiteSpace(configured)
-            && (!Enum.TryParse(configured, ignoreCase: true, out provider) || !Enum.IsDefined(provider) || int.TryParse(configured, CultureInfo.InvariantCulture, out _)))
+        if (string.IsNullOrWhiteSpace(configured))
         {
-            problems.Add($"Journeys__Storage__Provider is '{configured}'; use 'Sqlite' (the default: files under the data folder) or 'AzureStorage' (Azure Tables, Queues and Blobs).");
-            return settings;
+            return environment.IsDevelopment() && provider == StorageProvider.Sqlite ? ClockMode.Manual : ClockMode.System;
         }
 
-        if (provider != StorageProvider.AzureStorage)
+        if (!Enum.TryParse(configured, ignoreCase: true, out ClockMode clock) || !Enum.IsDefined(clock) || int.TryParse(configured, CultureInfo.InvariantCulture, out _))
         {
-            return settings with { Storage = provider };
+            problems.Add($"Journeys__Clock is '{configured}'; use 'System' or 'Manual'.");
+            return ClockMode.System;
         }
 
-        var azure = new AzureStorageOptions();
+        if (clock == ClockMode.Manual && !environment.IsDevelopment())
+        {
+            problems.Add($"Journeys__Clock=Manual is allowed in Development only (the environment is '{environment.EnvironmentName}'): a manual clock lets any admin move time for every journey. Use Journeys__Clock=System.");
+        }
+        else if (clock == ClockMode.Manual && provider == StorageProvider.DurableTaskAzureStorage)
+        {
+            problems.Add(
+                "Journeys__Clock=Manual cannot run on Journeys__Storage__Provider=DurableTaskAzureStorage: the Durable Task Framework stamps every " +
+                "episode, timer and history event with the machine's clock (DateTime.UtcNow), so journeys would not follow a manual clock. " +
+                "Remove Journeys__Clock (this engine runs on the wall clock) or set it to System; the manual clock and virtual time run only " +
+                "on the embedded engine (Journeys__Storage__Provider=Sqlite; docs/runtime.md, \"Choosing an engine\").");
+        }
+
+        return clock;
+    }
+
+    /// <summary>The engine named by <c>Journeys:Storage:Provider</c>; the retired <c>AzureStorage</c> and unknown names are problems.</summary>
+    private static StorageProvider ParseProvider(string? configured, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return StorageProvider.Sqlite;
+        }
+
+        if (string.Equals(configured.Trim(), RetiredAzureStorageProvider, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(
+                "Journeys__Storage__Provider=AzureStorage (the home-made Azure Storage runtime store) is retired. Use " +
+                "Journeys__Storage__Provider=DurableTaskAzureStorage: the Durable Task Framework's engine (DurableTask.AzureStorage) on the same " +
+                "account settings (Journeys__Storage__AzureStorage__ConnectionString or __AccountName), with the product data in the same tables. " +
+                "Journeys that the old store ran are not carried over; its tables and queues ({prefix}Instances, {prefix}Schedule, {prefix}-control-NN) " +
+                "clash with a task hub of the same name, so delete them or choose another Journeys__Storage__DurableTaskAzureStorage__TaskHubName (docs/dtfx-engine.md).");
+            return StorageProvider.Sqlite;
+        }
+
+        if (!Enum.TryParse(configured, ignoreCase: true, out StorageProvider provider) || !Enum.IsDefined(provider) || int.TryParse(configured, CultureInfo.InvariantCulture, out _))
+        {
+            problems.Add(
+                $"Journeys__Storage__Provider is '{configured}'; use 'Sqlite' (the default: the embedded engine, one process, files under the data folder) " +
+                "or 'DurableTaskAzureStorage' (the Durable Task Framework on an Azure Storage account, any number of host processes).");
+            return StorageProvider.Sqlite;
+        }
+
+        return provider;
+    }
+
+    /// <summary>The provider name of the retired home-made Azure Storage runtime store.</summary>
+    public const string RetiredAzureStorageProvider = "AzureStorage";
+
+    /// <summary>
+    /// DurableTaskAzureStorage: the account (<c>Journeys:Storage:AzureStorage</c>, bound to <see cref="AzureStorageOptions"/>, also
+    /// the data stores' name prefix) and the engine's settings (<c>Journeys:Storage:DurableTaskAzureStorage</c>) on that account.
+    /// </summary>
+    private static JourneyHostSettings ResolveDurableTask(IConfiguration configuration, JourneyHostSettings settings, List<string> problems)
+    {
+        var account = new AzureStorageOptions();
+        var engine = new DurableTaskAzureStorageOptions();
         try
         {
-            configuration.GetSection("Journeys:Storage:AzureStorage").Bind(azure);
-            azure.Validate();
+            configuration.GetSection(AzureStorageSection).Bind(account);
         }
         catch (InvalidOperationException e)
         {
             problems.Add($"Journeys__Storage__AzureStorage could not be read: {e.Message}");
             return settings;
         }
-        catch (ArgumentException e)
+
+        try
         {
-            var what = e.ParamName == nameof(AzureStorageOptions.ConnectionString)
-                ? "Journeys__Storage__Provider is 'AzureStorage' but no account is configured: set Journeys__Storage__AzureStorage__ConnectionString " +
-                  "(a connection string; Azurite for local runs), or Journeys__Storage__AzureStorage__AccountName for managed identity " +
-                  "(with Journeys__Storage__AzureStorage__ManagedIdentityClientId for a user-assigned identity)."
-                : $"Journeys__Storage__AzureStorage__{e.ParamName}: {e.Message}";
-            problems.Add(what);
+            configuration.GetSection(DurableTaskSection).Bind(engine);
+        }
+        catch (InvalidOperationException e)
+        {
+            problems.Add($"Journeys__Storage__DurableTaskAzureStorage could not be read: {e.Message}");
             return settings;
         }
 
-        return settings with { Storage = provider, AzureStorage = azure };
-    }
-
-    /// <summary>The custom handler's port (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c>) and the invocation budget.</summary>
-    private static JourneyHostSettings ResolveFunctions(JourneyHostOptions.FunctionsSection section, IConfiguration configuration, JourneyHostSettings settings, List<string> problems)
-    {
-        int? port = null;
-        var text = configuration[CustomHandlerPortVariable];
-        if (!string.IsNullOrWhiteSpace(text))
+        string[] accountKeys = ["ConnectionString", "AccountName", "BlobServiceUri", "QueueServiceUri", "TableServiceUri", "ManagedIdentityClientId"];
+        var misplaced = accountKeys.Where(k => configuration[DurableTaskSection + ":" + k] is not null).ToList();
+        if (misplaced.Count > 0)
         {
-            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is > 0 and < 65536)
-            {
-                port = parsed;
-            }
-            else
-            {
-                problems.Add($"{CustomHandlerPortVariable} is '{text}'; the Azure Functions host sets it to the TCP port the custom handler listens on (1-65535).");
-            }
+            problems.Add(
+                $"Journeys__Storage__DurableTaskAzureStorage__{string.Join(", __", misplaced)}: the account is set once, in Journeys__Storage__AzureStorage__* " +
+                "(the engine and the product data stores share it); move the setting there.");
+            return settings;
         }
 
-        var budget = section.InvocationBudget ?? DefaultInvocationBudget;
-        if (budget < TimeSpan.FromSeconds(1) || budget > TimeSpan.FromHours(1))
+        try
         {
-            problems.Add($"Journeys__Functions__InvocationBudget is {budget}; use a duration between 00:00:01 and 01:00:00 (below host.json's functionTimeout).");
+            account.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add(e.ParamName == nameof(AzureStorageOptions.ConnectionString)
+                ? "Journeys__Storage__Provider is 'DurableTaskAzureStorage' but no account is configured: set Journeys__Storage__AzureStorage__ConnectionString " +
+                  "(a connection string; Azurite for local runs), or Journeys__Storage__AzureStorage__AccountName for managed identity " +
+                  "(with Journeys__Storage__AzureStorage__ManagedIdentityClientId for a user-assigned identity)."
+                : $"Journeys__Storage__AzureStorage__{e.ParamName}: {e.Message}");
+            return settings;
         }
 
-        return settings with { CustomHandlerPort = port, InvocationBudget = budget };
+        engine.ConnectionString = account.ConnectionString;
+        engine.AccountName = account.AccountName;
+        engine.BlobServiceUri = account.BlobServiceUri;
+        engine.QueueServiceUri = account.QueueServiceUri;
+        engine.TableServiceUri = account.TableServiceUri;
+        engine.ManagedIdentityClientId = account.ManagedIdentityClientId;
+        try
+        {
+            engine.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add($"Journeys__Storage__DurableTaskAzureStorage__{e.ParamName}: {e.Message}");
+            return settings;
+        }
+
+        return settings with { AzureStorage = account, DurableTask = engine };
     }
 
     /// <summary>The erasure hash key; outside Development one must be configured (the built-in key is in the source).</summary>

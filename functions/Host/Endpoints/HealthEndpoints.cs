@@ -2,12 +2,16 @@ using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Host.Configuration;
 using JourneyOrchestrator.Templates.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.DurableTask.Client;
 
 namespace JourneyOrchestrator.Host.Endpoints;
 
 /// <summary><c>GET /health</c> (anonymous).</summary>
 public static class HealthEndpoints
 {
+    /// <summary>The instance id the health check looks up in the engine (a point read that finds nothing).</summary>
+    internal const string ProbeInstanceId = "health-probe";
+
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/health", CheckAsync)
@@ -15,22 +19,36 @@ public static class HealthEndpoints
             .WithTags("Health")
             .WithName("Health")
             .WithSummary("Health check")
-            .WithDescription("200 Healthy when the data store answers; 503 otherwise. Also says which clock runs and what time it is on it.")
+            .WithDescription("200 Healthy when the data store and the engine answer; 503 otherwise. Also says which engine (Embedded or DurableTaskAzureStorage, with its task hub) and which clock run, and what time it is on it.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return routes;
     }
 
-    private static async Task<Ok<HealthView>> CheckAsync(IJourneyDataStore data, JourneyHostSettings settings, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<HealthView>> CheckAsync(
+        IJourneyDataStore data, DurableTaskClient engine, JourneyHostSettings settings, TimeProvider time, CancellationToken cancellationToken)
     {
         try
         {
             await data.ListTemplateVersionsAsync("health", cancellationToken);
         }
-        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or Microsoft.Data.Sqlite.SqliteException or Azure.RequestFailedException)
         {
             throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "Unhealthy", "The data store does not answer: " + e.Message);
         }
 
-        return TypedResults.Ok(new HealthView("Healthy", settings.Clock.ToString(), time.GetUtcNow()));
+        try
+        {
+            await engine.GetInstanceAsync(ProbeInstanceId, getInputsAndOutputs: false, cancellationToken);
+        }
+#pragma warning disable CA1031 // Whatever the engine's storage throws (its exceptions differ per engine), the host is unhealthy.
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "Unhealthy", $"The engine ({engine.Name}) does not answer: " + e.Message);
+        }
+
+        return settings.Storage == StorageProvider.DurableTaskAzureStorage
+            ? TypedResults.Ok(new HealthView("Healthy", "DurableTaskAzureStorage", settings.Clock.ToString(), time.GetUtcNow(), settings.DurableTask!.TaskHubName))
+            : TypedResults.Ok(new HealthView("Healthy", "Embedded", settings.Clock.ToString(), time.GetUtcNow()));
     }
 }

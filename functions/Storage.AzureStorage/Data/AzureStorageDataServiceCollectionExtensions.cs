@@ -14,8 +14,8 @@ public static class AzureStorageDataServiceCollectionExtensions
     /// Registers the Azure Tables product data stores as singletons, replacing any registered before:
     /// <see cref="IJourneyDataStore"/> and <see cref="IJourneyIndex"/> (one <see cref="AzureStorageJourneyDataStore"/>) and <see cref="IDeliveryStore"/> plus
     /// <see cref="IDeadLetterStore"/> (one <see cref="AzureStorageDeliveryStore"/>). Call it after <c>AddJourneyDelivery</c>, which
-    /// registers the SQLite delivery store. Pass the options of <c>UseAzureStorage</c> so that one setting configures the runtime
-    /// and the data: the same account and <see cref="AzureStorageOptions.NamePrefix"/>. Validated here, before the host starts.
+    /// registers the SQLite delivery store. The host passes the account it gives the DurableTaskAzureStorage engine, so one setting
+    /// configures the engine and the data (tables named by <see cref="AzureStorageOptions.NamePrefix"/>). Validated here, before the host starts.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public static IServiceCollection AddAzureStorageDataStores(this IServiceCollection services, AzureStorageOptions options)

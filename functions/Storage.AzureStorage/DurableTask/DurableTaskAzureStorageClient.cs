@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using DurableTask.Core;
 using DurableTask.Core.History;
@@ -20,9 +21,9 @@ namespace JourneyOrchestrator.Storage.AzureStorage.DurableTask;
 /// </summary>
 /// <remarks>
 /// <c>GetInstanceAsync</c> returns null for an instance the task hub never had (an API
-/// answers 404) and a completed, failed or terminated status for a finished one (410). DurableTask.AzureStorage drops an
-/// event sent to an instance whose start message it has not processed yet, so a journey is started with its first event
-/// in its input rather than by a start followed at once by an event.
+/// answers 404) and a completed, failed or terminated status for a finished one (410). DurableTask.AzureStorage can drop
+/// an event sent to an instance whose start message it has not processed yet; <see cref="RaiseEventAsync"/> therefore
+/// waits (bounded) while the instance is <c>Pending</c>. A journey is still best started with its first event in its input.
 /// </remarks>
 public sealed class DurableTaskAzureStorageClient : DurableTaskClient
 {
@@ -30,15 +31,24 @@ public sealed class DurableTaskAzureStorageClient : DurableTaskClient
     private readonly DataConverter _converter;
     private readonly TimeSpan _pollingInterval;
     private readonly IDisposable? _owned;
+    private readonly TimeSpan _eventStartWait;
+    private readonly ConcurrentDictionary<string, byte> _started = new(StringComparer.Ordinal);
+
+    /// <summary>How many instance ids the client remembers as started (so that an event to them needs no status read); then it forgets them all.</summary>
+    public const int StartedMemoryLimit = 10_000;
 
     /// <summary>A client with its own DurableTask.AzureStorage service on the task hub of <paramref name="options"/>.</summary>
     public DurableTaskAzureStorageClient(DurableTaskAzureStorageOptions options, ILoggerFactory? loggerFactory = null)
-        : this(TaskHubServiceFactory.Create(options, loggerFactory), options.ClientPollingInterval, ownsClient: true)
+        : this(TaskHubServiceFactory.Create(options, loggerFactory), options.ClientPollingInterval, ownsClient: true, options.EventStartWait)
     {
     }
 
     /// <summary>A client over any DTFx orchestration service client (query and purge need the matching interfaces).</summary>
-    public DurableTaskAzureStorageClient(IOrchestrationServiceClient client, TimeSpan pollingInterval, bool ownsClient = false)
+    /// <param name="client">The orchestration service client.</param>
+    /// <param name="pollingInterval">How often the waits poll.</param>
+    /// <param name="ownsClient">Whether disposing this client disposes <paramref name="client"/>.</param>
+    /// <param name="eventStartWait">The longest <see cref="RaiseEventAsync"/> waits for a Pending instance (default 10 s).</param>
+    public DurableTaskAzureStorageClient(IOrchestrationServiceClient client, TimeSpan pollingInterval, bool ownsClient = false, TimeSpan? eventStartWait = null)
         : base("DurableTaskAzureStorage")
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -46,6 +56,7 @@ public sealed class DurableTaskAzureStorageClient : DurableTaskClient
         _converter = JourneyDataConverter.Shared;
         _pollingInterval = pollingInterval > TimeSpan.Zero ? pollingInterval : TimeSpan.FromMilliseconds(250);
         _owned = ownsClient ? client as IDisposable : null;
+        _eventStartWait = eventStartWait is { } wait && wait >= TimeSpan.Zero ? wait : TimeSpan.FromSeconds(10);
     }
 
     /// <summary>The converter of inputs, outputs, events and custom status (shared with the worker).</summary>
@@ -85,15 +96,73 @@ public sealed class DurableTaskAzureStorageClient : DurableTaskClient
                 ? ToCore(status)
                 : throw new ArgumentException($"'{s}' is not an orchestration runtime status.", nameof(options)))]
             : null;
+        _started.TryRemove(instanceId, out _); // a replaced instance is Pending again
         await _client.CreateTaskOrchestrationAsync(message, dedupe).WaitAsync(cancellation).ConfigureAwait(false);
         return instanceId;
     }
 
     /// <inheritdoc/>
-    public override Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default)
+    /// <remarks>
+    /// <para>
+    /// DurableTask.AzureStorage queues a new instance's start message before it writes the instance's row; a worker that
+    /// dequeues the message before the row exists defers it, and discards the events that reach the instance meanwhile (the
+    /// ~2 s after a start). So while the instance is <c>Pending</c> this waits until it is <c>Running</c> (or finished),
+    /// polling its status with a back-off from 25 ms to 500 ms, for at most <see cref="DurableTaskAzureStorageOptions.EventStartWait"/>
+    /// (10 s by default), and then sends. After that bound the event is sent all the same: an instance that stays
+    /// <c>Pending</c> that long has no worker running (a worker that starts later finds the row and takes start and events
+    /// together) or a <c>StartAt</c> in the future (not covered). An unknown instance gets the event at once (DTFx drops it).
+    /// </para>
+    /// <para>
+    /// Cost: one status read per event to an instance this client has not yet seen started; the ids seen started are kept
+    /// (at most <see cref="StartedMemoryLimit"/>, then forgotten all at once), so later events to them need no read.
+    /// </para>
+    /// </remarks>
+    public override async Task RaiseEventAsync(string instanceId, string eventName, object? eventPayload = null, CancellationToken cancellation = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
         ArgumentException.ThrowIfNullOrEmpty(eventName);
-        return SendAsync(instanceId, new EventRaisedEvent(-1, _converter.Serialize(eventPayload)) { Name = eventName }, cancellation);
+        await WaitWhilePendingAsync(instanceId, cancellation).ConfigureAwait(false);
+        await SendAsync(instanceId, new EventRaisedEvent(-1, _converter.Serialize(eventPayload)) { Name = eventName }, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits (at most the event start wait) while the instance is Pending; see <see cref="RaiseEventAsync"/>.</summary>
+    private async Task WaitWhilePendingAsync(string instanceId, CancellationToken cancellation)
+    {
+        if (_started.ContainsKey(instanceId))
+        {
+            return;
+        }
+
+        var deadline = Environment.TickCount64 + (long)_eventStartWait.TotalMilliseconds;
+        var delay = TimeSpan.FromMilliseconds(25);
+        while (true)
+        {
+            var state = await LatestStateAsync(instanceId, cancellation).ConfigureAwait(false);
+            if (state is null)
+            {
+                return; // unknown: nothing to wait for
+            }
+
+            if (state.OrchestrationStatus != CoreStatus.Pending)
+            {
+                if (_started.Count >= StartedMemoryLimit)
+                {
+                    _started.Clear();
+                }
+
+                _started.TryAdd(instanceId, 0);
+                return;
+            }
+
+            var left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                return; // still Pending after the bound: send all the same (see RaiseEventAsync)
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds, left)), cancellation).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 500));
+        }
     }
 
     /// <inheritdoc/>

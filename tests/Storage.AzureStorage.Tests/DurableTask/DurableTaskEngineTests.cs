@@ -128,6 +128,66 @@ public sealed class DurableTaskEngineTests(AzuriteFixture azurite, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_burst_of_events_raised_at_once_right_after_a_start_is_applied_in_full()
+    {
+        // No wait for the start: the events go out while the instances are still Pending, the ~2 s in which
+        // DurableTask.AzureStorage would drop them; the client holds each event until its instance runs.
+        await using var engine = await StartAsync();
+        const int events = 5;
+        var ids = await Task.WhenAll(Enumerable.Range(0, 24).Select(async n =>
+        {
+            var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(
+                nameof(CollectorOrchestrator), new CollectorInput("e0", events + 1), new StartOrchestrationOptions { InstanceId = "burst-" + Guid.NewGuid().ToString("N") });
+            await Task.WhenAll(Enumerable.Range(1, events).Select(i => engine.Client.RaiseEventAsync(id, "e", "e" + i)));
+            // The events were sent once the instance had left Pending (without the wait they go out milliseconds after the start).
+            Assert.NotEqual(OrchestrationRuntimeStatus.Pending, (await engine.Client.GetInstanceAsync(id))!.RuntimeStatus);
+            return id;
+        }));
+
+        var expected = Enumerable.Range(0, events + 1).Select(i => "e" + i).ToList();
+        foreach (var id in ids)
+        {
+            var done = await engine.CompletionAsync(id);
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+            Assert.Equal(expected, done.ReadOutputAs<List<string>>()!.Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task An_event_to_an_unknown_instance_is_sent_without_waiting()
+    {
+        await using var engine = await StartAsync();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        await engine.Client.RaiseEventAsync("nobody-" + Guid.NewGuid().ToString("N"), "e", "lost");
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"raising to an unknown instance took {watch.Elapsed}; it must not wait for a start");
+    }
+
+    [Fact]
+    public async Task An_event_to_an_instance_that_stays_pending_waits_only_the_bound_and_a_worker_started_later_applies_it()
+    {
+        await using var engine = await StartAsync(o => o.EventStartWait = TimeSpan.FromSeconds(1));
+        await engine.Worker.StopAsync(CancellationToken.None); // the task hub exists; no worker runs now
+        var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(CollectorOrchestrator), new CollectorInput("e0", 2), new StartOrchestrationOptions { InstanceId = "pending-" + Guid.NewGuid().ToString("N") });
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await engine.Client.RaiseEventAsync(id, "e", "e1");
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(8));
+        Assert.Equal(OrchestrationRuntimeStatus.Pending, (await engine.Client.GetInstanceAsync(id))!.RuntimeStatus);
+
+        using (var timeout = new CancellationTokenSource(DtfxHarness.Patience))
+        {
+            await engine.Worker.StartAsync(timeout.Token);
+        }
+
+        var done = await engine.CompletionAsync(id);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(["e0", "e1"], done.ReadOutputAs<List<string>>()!.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Suspend_holds_an_instance_and_its_events_until_resume()
     {
         await using var engine = await StartAsync();

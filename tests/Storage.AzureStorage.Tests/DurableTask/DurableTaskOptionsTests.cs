@@ -19,6 +19,7 @@ public sealed class DurableTaskOptionsTests
     [InlineData(nameof(DurableTaskAzureStorageOptions.MaximumTimerInterval))]
     [InlineData(nameof(DurableTaskAzureStorageOptions.MaxConcurrentActivities))]
     [InlineData(nameof(DurableTaskAzureStorageOptions.WorkerId))]
+    [InlineData(nameof(DurableTaskAzureStorageOptions.EventStartWait))]
     public void Validate_names_the_setting_that_is_wrong(string setting)
     {
         var options = Valid();
@@ -31,6 +32,7 @@ public sealed class DurableTaskOptionsTests
             case nameof(options.MaximumTimerInterval): options.MaximumTimerInterval = TimeSpan.FromDays(7); break;
             case nameof(options.MaxConcurrentActivities): options.MaxConcurrentActivities = 0; break;
             case nameof(options.WorkerId): options.WorkerId = " "; break;
+            case nameof(options.EventStartWait): options.EventStartWait = TimeSpan.FromMinutes(2); break;
         }
 
         var error = Assert.ThrowsAny<ArgumentException>(options.Validate);
@@ -47,6 +49,9 @@ public sealed class DurableTaskOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(2), settings.MaxQueuePollingInterval);
         Assert.Equal("journeys", settings.TaskHubName);
         Assert.Equal(4, settings.PartitionCount);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.EventStartWait);
+        // Several processes on one machine never share a lease owner name.
+        Assert.Equal($"{Environment.MachineName}-{Environment.ProcessId}", options.WorkerId);
     }
 
     [Fact]
