@@ -65,6 +65,22 @@ public sealed class JourneyOrchestratorBuilder
 public static class JourneyOrchestratorServiceCollectionExtensions
 {
     /// <summary>
+    /// Only the registry of orchestrators and activities (and <see cref="TimeProvider.System"/> unless one is registered),
+    /// without the embedded engine: for a host whose engine is another's, such as the Azure Functions app, where the Durable
+    /// extension runs the functions that resolve these registrations by name. <c>AddJourneyTemplates</c> works on the builder
+    /// returned; <see cref="JourneyOrchestratorBuilder.UseStore"/> has no effect there.
+    /// </summary>
+    public static JourneyOrchestratorBuilder AddJourneyTasks(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(JourneyRegistry))?.ImplementationInstance as JourneyRegistry;
+        var registry = existing ?? new JourneyRegistry();
+        services.TryAddSingleton(registry);
+        services.TryAddSingleton(TimeProvider.System);
+        return new JourneyOrchestratorBuilder(services, registry);
+    }
+
+    /// <summary>
     /// Adds the runtime: client (<see cref="JourneyClient"/>, and the SDK's <see cref="Microsoft.DurableTask.Client.DurableTaskClient"/>
     /// over it), dispatcher, activity worker and the hosted worker service. A store must be added too.
     /// </summary>
