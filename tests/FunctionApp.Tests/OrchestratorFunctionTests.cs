@@ -6,6 +6,7 @@ using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Model;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
@@ -108,6 +109,20 @@ public sealed class OrchestratorFunctionTests
         }
 
         Assert.Equal(app.Registry.OrchestratorNames.Count + app.Registry.ActivityNames.Count + 1, functions.Count); // + the purge timer
+    }
+
+    [Fact]
+    public async Task WorkerSerializer_IsTheJourneyProgramsJson_SoPayloadsReadAsOnTheOtherEngines()
+    {
+        using var app = new AppServices();
+        var serializer = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WorkerOptions>>().Value.Serializer!;
+
+        var json = serializer.Serialize(Input()).ToString();
+        var back = (JourneyInput?)await serializer.DeserializeAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json)), typeof(JourneyInput), CancellationToken.None);
+
+        Assert.Equal(JourneyOrchestrator.Core.Authoring.JsonData.Serialize(Input()), json);
+        Assert.Contains("\"templateId\":\"welcome\"", json, StringComparison.Ordinal);
+        Assert.Equal(("welcome", "Anna"), (back!.TemplateId, back.Customer!["firstName"]!.GetValue<string>()));
     }
 
     /// <summary>A context whose activities complete at once (recorded in order) with results the activity would give.</summary>
