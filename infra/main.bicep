@@ -1,6 +1,7 @@
-// JourneyOrchestrator on Azure: the host as an Azure Functions custom handler on Flex Consumption,
-// Azure Storage (tables, queues, blobs) with shared keys off and managed identity, Application
-// Insights, and Key Vault for the SendGrid key and webhook secrets. Used by `azd up` (azure.yaml).
+// JourneyOrchestrator on Azure: the .NET isolated Function app (functions/FunctionApp: the journey orchestrator and
+// activities on Durable Functions) on Flex Consumption, Azure Storage (task hub and product data) with shared keys off and
+// managed identity, Application Insights, Key Vault for the secrets (SendGrid key, erasure and unsubscribe keys), and a
+// Service Bus topic for journey milestones (local auth off). Used by `azd up` (azure.yaml).
 targetScope = 'resourceGroup'
 
 @minLength(1)
@@ -30,7 +31,7 @@ param deployerPrincipalId string = ''
 @description('Public base address of the app for unsubscribe links; empty: https://<function app name>.azurewebsites.net.')
 param publicBaseUrl string = ''
 
-@description('Prefix of the runtime store\'s tables, queues and container (1-24 lowercase letters and digits). Set once.')
+@description('Prefix of the product data tables and container (1-24 lowercase letters and digits). Set once.')
 @minLength(1)
 @maxLength(24)
 param namePrefix string = 'journeys'
@@ -50,9 +51,22 @@ param unsubscribeSeed string
 ])
 param emailProvider string = 'Dev'
 
-// One control queue per partition, and one functions/control-NN folder per control queue: change both together
-// (docs/azure-deployment.md, "Scaling out").
-var partitionCount = 4
+@description('Durable Functions task hub name (JOURNEYS_TASKHUB, read by host.json): 3-45 letters and digits, starting with a letter. A new name starts an empty hub.')
+@minLength(3)
+@maxLength(45)
+param taskHubName string = 'JourneysHub'
+
+@description('.NET version of the dotnet-isolated runtime on Flex Consumption; the app targets net10.0 (docs/azure-deployment.md, "Not verified here").')
+@allowed([
+  '10.0'
+])
+param dotnetVersion string = '10.0'
+
+@description('How long finished journeys are kept before the housekeeping timer purges them (ISO 8601, at least P1D).')
+param finishedJourneyRetention string = 'P90D'
+
+@description('Service Bus topic of the journey milestones.')
+param milestonesTopic string = 'journey-milestones'
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = {
   'azd-env-name': environmentName
@@ -75,8 +89,6 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: 'app-package'
-    namePrefix: namePrefix
-    partitionCount: partitionCount
   }
 }
 
@@ -101,13 +113,23 @@ module vault 'modules/keyvault.bicep' = {
   }
 }
 
+module serviceBus 'modules/servicebus.bicep' = {
+  name: 'servicebus'
+  params: {
+    name: 'sb-journeys-${resourceToken}'
+    location: location
+    tags: tags
+    topicName: milestonesTopic
+  }
+}
+
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   params: {
     planName: 'plan-journeys-${resourceToken}'
     appName: 'func-journeys-${resourceToken}'
     location: location
-    tags: union(tags, { 'azd-service-name': 'api' })
+    tags: union(tags, { 'azd-service-name': 'functionapp' })
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
@@ -119,8 +141,11 @@ module functionApp 'modules/functionapp.bicep' = {
     emailProvider: emailProvider
     publicBaseUrl: publicBaseUrl
     namePrefix: namePrefix
-    controlQueueNames: storage.outputs.controlQueueNames
-    workItemQueueName: storage.outputs.workItemQueueName
+    taskHubName: taskHubName
+    dotnetVersion: dotnetVersion
+    serviceBusNamespace: serviceBus.outputs.fullyQualifiedNamespace
+    milestonesTopic: serviceBus.outputs.topicName
+    finishedJourneyRetention: finishedJourneyRetention
   }
 }
 
@@ -131,13 +156,17 @@ module roles 'modules/roles.bicep' = {
     storageAccountName: storage.outputs.name
     keyVaultName: vault.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    serviceBusNamespaceName: serviceBus.outputs.name
+    milestonesTopicName: serviceBus.outputs.topicName
     deployerPrincipalId: deployerPrincipalId
   }
 }
 
 output AZURE_LOCATION string = location
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
-output SERVICE_API_URI string = functionApp.outputs.uri
+output SERVICE_FUNCTIONAPP_URI string = functionApp.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = vault.outputs.name
 output AZURE_KEY_VAULT_URI string = vault.outputs.uri
+output AZURE_SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+output AZURE_SERVICEBUS_TOPIC string = serviceBus.outputs.topicName

@@ -19,12 +19,23 @@ param emailProvider string
 @description('Public base address of the app (unsubscribe links); empty: https://<app name>.azurewebsites.net.')
 param publicBaseUrl string
 
-@description('Prefix of the runtime store\'s tables, queues and container.')
+@description('Prefix of the product data tables and container (Journeys__Storage__AzureStorage__NamePrefix).')
 param namePrefix string
 
-@description('The runtime store\'s control queues, in partition order (one functions/control-NN folder each).')
-param controlQueueNames array
-param workItemQueueName string
+@description('Durable Functions task hub (host.json hubName: %JOURNEYS_TASKHUB%).')
+param taskHubName string
+
+@description('.NET version of the dotnet-isolated runtime (the app targets net10.0).')
+param dotnetVersion string
+
+@description('Fully qualified Service Bus namespace the milestones are published to.')
+param serviceBusNamespace string
+
+@description('Service Bus topic of the journey milestones.')
+param milestonesTopic string
+
+@description('How long finished journeys are kept before the housekeeping timer purges them (ISO 8601).')
+param finishedJourneyRetention string
 
 var baseUrl = empty(publicBaseUrl) ? 'https://${appName}.azurewebsites.net' : publicBaseUrl
 
@@ -38,39 +49,32 @@ var secret = {
 }
 
 var baseSettings = [
-  // The Functions host's own storage (timer leases, queue listener state), through the managed identity (no shared keys).
+  // The Functions host's storage, which the Durable extension's task hub (Azure Storage provider) uses too: through the
+  // managed identity, no shared keys (roles.bicep: blob owner, queue and table data contributor).
   { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
   { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
   { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
-  // The queue triggers' connection ("connection": "JourneysStorage" in functions/*/function.json): the runtime store's account.
-  { name: 'JourneysStorage__accountName', value: storageAccountName }
-  { name: 'JourneysStorage__credential', value: 'managedidentity' }
-  { name: 'JourneysStorage__clientId', value: identityClientId }
-  // The queues the triggers listen on ("queueName": "%JOURNEYS_..._QUEUE...%"): the store's doorbell queues.
-  { name: 'JOURNEYS_CONTROL_QUEUE_00', value: controlQueueNames[0] }
-  { name: 'JOURNEYS_CONTROL_QUEUE_01', value: controlQueueNames[1] }
-  { name: 'JOURNEYS_CONTROL_QUEUE_02', value: controlQueueNames[2] }
-  { name: 'JOURNEYS_CONTROL_QUEUE_03', value: controlQueueNames[3] }
-  { name: 'JOURNEYS_WORKITEM_QUEUE', value: workItemQueueName }
+  { name: 'JOURNEYS_TASKHUB', value: taskHubName }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
-  { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }
-  // JourneyOrchestrator: the runtime store and the product data (templates, customers, tasks, touchpoints, delivery
-  // ledger) on Azure Tables + Queues + Blobs through the same identity, shared by every instance.
-  { name: 'Journeys__Storage__Provider', value: 'AzureStorage' }
+  { name: 'AZURE_FUNCTIONS_ENVIRONMENT', value: 'Production' }
+  // JourneyOrchestrator: the product data (templates, customers, tasks, touchpoints, delivery ledger) on Azure Tables
+  // through the same identity, shared by every instance.
   { name: 'Journeys__Storage__AzureStorage__AccountName', value: storageAccountName }
   { name: 'Journeys__Storage__AzureStorage__ManagedIdentityClientId', value: identityClientId }
   { name: 'Journeys__Storage__AzureStorage__NamePrefix', value: namePrefix }
-  { name: 'Journeys__Storage__AzureStorage__PartitionCount', value: string(length(controlQueueNames)) }
-  { name: 'Journeys__ApiKeys__0__Key', value: secret.adminApiKey }
-  { name: 'Journeys__ApiKeys__0__Role', value: 'admin' }
   { name: 'Journeys__Email__Provider', value: emailProvider }
   { name: 'Journeys__Email__Unsubscribe__BaseUrl', value: baseUrl }
   { name: 'Journeys__Email__Unsubscribe__SigningKey', value: secret.unsubscribeSigningKey }
   { name: 'Journeys__Erasure__HashKey', value: secret.erasureHashKey }
-  // Every request reaches the custom handler from the Functions host on the loopback: the lockout after failed API keys
-  // counts per client address as the front end appended it (docs/security.md, "Hardening").
-  { name: 'Journeys__RateLimits__ClientAddressHeader', value: 'X-Forwarded-For' }
+  { name: 'Journeys__Retention__FinishedJourneys', value: finishedJourneyRetention }
+  // Journey milestones to Service Bus, identity-based (the namespace has local auth off; roles.bicep: Data Sender).
+  { name: 'Journeys__Milestones__ServiceBus__FullyQualifiedNamespace', value: serviceBusNamespace }
+  { name: 'Journeys__Milestones__ServiceBus__Topic', value: milestonesTopic }
+  { name: 'Journeys__Milestones__ServiceBus__ManagedIdentityClientId', value: identityClientId }
+  // The API's admin key, for the HTTP triggers (not in the app yet: docs/azure-deployment.md).
+  { name: 'Journeys__ApiKeys__0__Key', value: secret.adminApiKey }
+  { name: 'Journeys__ApiKeys__0__Role', value: 'admin' }
 ]
 
 // SendGrid's key and webhook key only when SendGrid sends: set both secrets before choosing it (docs/azure-deployment.md).
@@ -129,9 +133,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         instanceMemoryMB: instanceMemoryMB
       }
       runtime: {
-        // A custom handler: host.json points at the published, self-contained JourneyOrchestrator.Host executable.
-        name: 'custom'
-        version: '1.0'
+        // The .NET isolated worker (functions/FunctionApp). Flex Consumption takes the runtime here, not from
+        // FUNCTIONS_WORKER_RUNTIME (which it refuses as an app setting).
+        name: 'dotnet-isolated'
+        version: dotnetVersion
       }
     }
   }

@@ -13,7 +13,7 @@ param adminKeySeed string
 @description('Seed of the unsubscribe-link signing key; azd keeps it from one provision to the next.')
 param unsubscribeSeed string
 
-// Secrets the host reads: admin-api-key, unsubscribe-signing-key and erasure-hash-key (derived here from seeds azd generates once), sendgrid-api-key and
+// Secrets the app reads (Key Vault references in its app settings): admin-api-key, unsubscribe-signing-key and erasure-hash-key (derived here from seeds azd generates once), sendgrid-api-key and
 // sendgrid-webhook-public-key (set them yourself before Journeys__Email__Provider=SendGrid, e.g. `az keyvault secret set`).
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name

@@ -8,12 +8,9 @@ param tags object
 @description('Blob container that holds the deployment package for Flex Consumption.')
 param deploymentContainerName string
 
-@description('Prefix of the runtime store\'s tables, queues and container (Journeys__Storage__AzureStorage__NamePrefix).')
-param namePrefix string
-
-@description('Control queues of the runtime store (Journeys__Storage__AzureStorage__PartitionCount): one functions/control-NN folder each.')
-param partitionCount int
-
+// The Durable extension creates its task hub (control and work-item queues, Instances and History tables, lease and
+// payload containers, named after JOURNEYS_TASKHUB) and the product data store its tables on first start; both through the
+// app's identity (roles.bicep).
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -43,45 +40,8 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   name: deploymentContainerName
 }
 
-// The runtime store's names (docs/azure-storage.md). The store also creates them on start-up when missing; declaring them
-// here lets the queue triggers listen from the first second and shows the layout in the portal.
-resource payloadContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobs
-  name: '${namePrefix}-payloads'
-}
-
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
-  parent: account
-  name: 'default'
-}
-
-resource runtimeTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for table in [
-  '${namePrefix}Instances'
-  '${namePrefix}Schedule'
-]: {
-  parent: tableService
-  name: table
-}]
-
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
-  parent: account
-  name: 'default'
-}
-
-resource controlQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for i in range(0, partitionCount): {
-  parent: queueService
-  name: '${namePrefix}-control-${padLeft(string(i), 2, '0')}'
-}]
-
-resource workItemQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
-  parent: queueService
-  name: '${namePrefix}-workitems'
-}
-
 output name string = account.name
 output id string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue
 output tableEndpoint string = account.properties.primaryEndpoints.table
-output controlQueueNames array = [for i in range(0, partitionCount): '${namePrefix}-control-${padLeft(string(i), 2, '0')}']
-output workItemQueueName string = workItemQueue.name

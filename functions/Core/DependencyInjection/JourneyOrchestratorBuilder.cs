@@ -65,6 +65,23 @@ public sealed class JourneyOrchestratorBuilder
 public static class JourneyOrchestratorServiceCollectionExtensions
 {
     /// <summary>
+    /// Only the registry of orchestrators and activities (and <see cref="TimeProvider.System"/> unless one is registered),
+    /// without the embedded engine: for a host whose engine is another's, such as the Azure Functions app (where the Durable
+    /// extension runs the functions that resolve these registrations by name) or
+    /// <c>services.AddJourneyTasks().UseDurableTaskAzureStorage(options)</c>, which brings its own <c>DurableTaskClient</c>. <c>AddJourneyTemplates</c> works on the builder
+    /// returned; <see cref="JourneyOrchestratorBuilder.UseStore"/> has no effect there.
+    /// </summary>
+    public static JourneyOrchestratorBuilder AddJourneyTasks(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(JourneyRegistry))?.ImplementationInstance as JourneyRegistry;
+        var registry = existing ?? new JourneyRegistry();
+        services.TryAddSingleton(registry);
+        services.TryAddSingleton(TimeProvider.System);
+        return new JourneyOrchestratorBuilder(services, registry);
+    }
+
+    /// <summary>
     /// Adds the runtime: client (<see cref="JourneyClient"/>, and the SDK's <see cref="Microsoft.DurableTask.Client.DurableTaskClient"/>
     /// over it), dispatcher, activity worker and the hosted worker service. A store must be added too.
     /// </summary>
@@ -86,21 +103,5 @@ public static class JourneyOrchestratorServiceCollectionExtensions
         services.TryAddSingleton<JourneyWorkerService>();
         services.AddHostedService(sp => sp.GetRequiredService<JourneyWorkerService>());
         return builder;
-    }
-
-    /// <summary>
-    /// Adds only the registry of orchestrators and activities (and <see cref="TimeProvider.System"/> unless one is
-    /// registered), without the embedded engine: for a host that runs them on another engine, e.g.
-    /// <c>services.AddJourneyTasks().UseDurableTaskAzureStorage(options)</c>. No <see cref="JourneyClient"/>, store or
-    /// worker is registered; the other engine brings its own <see cref="Microsoft.DurableTask.Client.DurableTaskClient"/>.
-    /// </summary>
-    public static JourneyOrchestratorBuilder AddJourneyTasks(this IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(JourneyRegistry))?.ImplementationInstance as JourneyRegistry;
-        var registry = existing ?? new JourneyRegistry();
-        services.TryAddSingleton(registry);
-        services.TryAddSingleton(TimeProvider.System);
-        return new JourneyOrchestratorBuilder(services, registry);
     }
 }

@@ -1,5 +1,6 @@
 using JourneyOrchestrator.Host.Configuration;
 using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Interpreter;
 
 namespace JourneyOrchestrator.Host.TemplateCatalog;
 

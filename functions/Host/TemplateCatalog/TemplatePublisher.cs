@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using JourneyOrchestrator.Host.Api;
 using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Validation;

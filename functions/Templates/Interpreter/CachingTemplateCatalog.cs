@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 
-namespace JourneyOrchestrator.Host.TemplateCatalog;
+namespace JourneyOrchestrator.Templates.Interpreter;
 
 /// <summary>
-/// <see cref="ITemplateCatalog"/> over the data store with an immutable cache: a published version never changes, so once
+/// <see cref="ITemplateCatalog"/> over the data store (any <see cref="IJourneyDataStore"/>: SQLite, Azure Tables) with an immutable cache: a published version never changes, so once
 /// read it is kept for the life of the process. Warmed at start-up and on every publish; a miss (a version published by an
 /// earlier process and not warmed) is read from the store once.
 /// </summary>
