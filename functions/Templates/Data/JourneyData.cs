@@ -250,6 +250,8 @@ public static class JourneyNames
     public const string DeadLetterCrmPushActivity = "journey.dead-letter-crm-push";
     /// <summary>Checks that an overdue task is still open, records the escalation (and for <c>reassign</c> sets the assignee).</summary>
     public const string EscalateTaskActivity = "journey.escalate-task";
+    /// <summary>Publishes one <see cref="JourneyMilestone"/> through <see cref="IMilestonePublisher"/> (retried by the interpreter's policy).</summary>
+    public const string PublishMilestoneActivity = "journey.publish-milestone";
     /// <summary>Instance tags.</summary>
     public const string DealerTag = "dealer";
     public const string CustomerTag = "customer";
