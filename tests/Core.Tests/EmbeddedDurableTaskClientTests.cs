@@ -55,6 +55,26 @@ public sealed class EmbeddedDurableTaskClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task History_IsDurableTaskCoresEvents_AndMapsBackToTheEmbeddedHistory()
+    {
+        var id = await _client.ScheduleNewOrchestrationInstanceAsync("waiter");
+        await _h.RunUntilIdleAsync();
+        await _client.RaiseEventAsync(id, "go", "now");
+        await _h.RunUntilIdleAsync();
+
+        var typed = await _client.GetOrchestrationHistoryAsync(id);
+        var own = (await _h.Client.GetStatusAsync(id, includeHistory: true))!.History!;
+
+        Assert.Contains(typed, e => e is global::DurableTask.Core.History.EventRaisedEvent { Name: "go" });
+        Assert.Contains(typed, e => e is global::DurableTask.Core.History.ExecutionCompletedEvent { OrchestrationStatus: global::DurableTask.Core.OrchestrationStatus.Completed });
+        var back = JourneyOrchestrator.Core.History.DurableTaskHistory.FromDurableTask(typed);
+        Assert.Equal(own.Select(e => e.TypeName), back.Select(e => e.TypeName));
+        Assert.Equal(own.Select(e => e.Timestamp), back.Select(e => e.Timestamp));
+        Assert.Equal("\"now\"", back.OfType<JourneyOrchestrator.Core.History.ExternalEventReceived>().Single().Payload);
+        await Assert.ThrowsAsync<ArgumentException>(() => _client.GetOrchestrationHistoryAsync("nobody"));
+    }
+
+    [Fact]
     public async Task Schedule_TakenId_Throws_UnlessTheDedupeStatusesLeaveFinishedOnesOut()
     {
         await _client.ScheduleNewOrchestrationInstanceAsync("double", 1, new StartOrchestrationOptions("same"));

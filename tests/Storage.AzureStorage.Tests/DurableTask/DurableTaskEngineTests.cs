@@ -278,6 +278,29 @@ public sealed class DurableTaskEngineTests(AzuriteFixture azurite, ITestOutputHe
     }
 
     [Fact]
+    public async Task The_typed_history_maps_to_the_journey_format_with_the_activities_in_order()
+    {
+        await using var engine = await StartAsync();
+        var id = await engine.Client.ScheduleNewOrchestrationInstanceAsync(nameof(GreeterOrchestrator), new Person("Ann", 3));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await engine.CompletionAsync(id)).RuntimeStatus);
+
+        var typed = await engine.Client.GetOrchestrationHistoryAsync(id);
+        var mapped = JourneyOrchestrator.Core.History.DurableTaskHistory.FromDurableTask(typed);
+
+        var started = Assert.Single(mapped.OfType<JourneyOrchestrator.Core.History.JourneyStarted>());
+        Assert.IsType<JourneyOrchestrator.Core.History.EpisodeStarted>(mapped[0]); // DTFx records the episode before the start
+        Assert.Equal(nameof(GreeterOrchestrator), started.Name);
+        Assert.Equal("""{"givenName":"Ann","visitCount":3}""", started.Input);
+        var scheduled = mapped.OfType<JourneyOrchestrator.Core.History.ActivityScheduled>().ToList();
+        Assert.Equal([nameof(GreetActivity), nameof(GreetActivity)], scheduled.Select(a => a.Name));
+        var completed = mapped.OfType<JourneyOrchestrator.Core.History.ActivityCompleted>().ToList();
+        Assert.Equal(scheduled.Select(a => a.Sequence), completed.Select(c => c.ScheduledSequence));
+        Assert.StartsWith("\"Hello Ann #3 [", completed[0].Result, StringComparison.Ordinal);
+        Assert.IsType<JourneyOrchestrator.Core.History.JourneyCompleted>(mapped[^1]);
+        Assert.All(mapped, e => Assert.Equal(TimeSpan.Zero, e.Timestamp.Offset));
+    }
+
+    [Fact]
     public async Task A_failed_activity_fails_the_instance_with_failure_details_and_queries_find_instances_by_prefix()
     {
         await using var engine = await StartAsync();
