@@ -1,8 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Messaging.ServiceBus;
+using JourneyOrchestrator.Delivery.DependencyInjection;
 using JourneyOrchestrator.Delivery.Milestones;
 using JourneyOrchestrator.Templates.Data;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using Xunit;
 
@@ -72,4 +75,54 @@ public sealed class ServiceBusMilestonePublisherTests
         Assert.Equal(3, ids.Count);
         Assert.All(ids, id => Assert.Equal("inst-1:run-1:0:welcome:milestone", id));
     }
+
+    [Fact]
+    public async Task Unconfigured_PublishesNothing_AndThePublisherSaysWhichSettingIsMissing()
+    {
+        await using var services = Services([]);
+
+        Assert.False(services.GetRequiredService<MilestonePublishing>().Enabled);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => services.GetRequiredService<IMilestonePublisher>().PublishAsync(Milestone()));
+        Assert.Contains("Journeys:Milestones:ServiceBus:FullyQualifiedNamespace", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConnectionString_RegistersTheServiceBusPublisherOnTheTopic_AndTurnsPublishingOn()
+    {
+        await using var services = Services(new()
+        {
+            ["Journeys:Milestones:ServiceBus:ConnectionString"] = "Endpoint=sb://localhost/;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0;UseDevelopmentEmulator=true",
+            ["Journeys:Milestones:ServiceBus:Topic"] = "crm-milestones",
+        });
+
+        Assert.True(services.GetRequiredService<MilestonePublishing>().Enabled);
+        Assert.IsType<ServiceBusMilestonePublisher>(services.GetRequiredService<IMilestonePublisher>());
+        Assert.Equal("crm-milestones", services.GetRequiredService<ServiceBusSender>().EntityPath);
+    }
+
+    [Fact]
+    public async Task Namespace_UsesTheIdentity_OnTheDefaultTopic()
+    {
+        await using var services = Services(new() { ["Journeys:Milestones:ServiceBus:FullyQualifiedNamespace"] = "sb-journeys.servicebus.windows.net" });
+
+        var client = services.GetRequiredService<ServiceBusClient>();
+        Assert.Equal("sb-journeys.servicebus.windows.net", client.FullyQualifiedNamespace);
+        Assert.Equal("journey-milestones", services.GetRequiredService<ServiceBusSender>().EntityPath);
+    }
+
+    [Fact]
+    public void BothNamespaceAndConnectionString_AreRefused_NamingTheSection()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Services(new()
+        {
+            ["Journeys:Milestones:ServiceBus:FullyQualifiedNamespace"] = "sb-journeys.servicebus.windows.net",
+            ["Journeys:Milestones:ServiceBus:ConnectionString"] = "Endpoint=sb://localhost/;SharedAccessKeyName=k;SharedAccessKey=c2VjcmV0",
+        }));
+        Assert.Contains("Journeys:Milestones:ServiceBus", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ServiceProvider Services(Dictionary<string, string?> settings) =>
+        new ServiceCollection()
+            .AddJourneyMilestones(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
+            .BuildServiceProvider();
 }

@@ -204,6 +204,12 @@ public sealed record JourneyInput
     public string? RunId { get; init; }
     /// <summary>The budget counts of the current hour (<see cref="Interpreter.JourneyBudget"/>), carried across repeats.</summary>
     public Interpreter.BudgetWindow? Budget { get; init; }
+    /// <summary>
+    /// Set at the start when milestones are configured (<c>Journeys:Milestones</c>): the journey publishes them through
+    /// <see cref="JourneyNames.PublishMilestoneActivity"/>, for its whole life (kept across repeats). Fixed per journey so that
+    /// turning milestones on or off never changes the replay of a running one.
+    /// </summary>
+    public bool PublishMilestones { get; init; }
 }
 
 /// <summary>
