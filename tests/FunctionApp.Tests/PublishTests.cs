@@ -88,6 +88,7 @@ public sealed class PublishTests(PublishFixture publish) : IClassFixture<Publish
             [JourneyNames.PushTaskToCrmActivity] = ["activityTrigger"],
             [JourneyNames.DeadLetterCrmPushActivity] = ["activityTrigger"],
             [JourneyNames.EscalateTaskActivity] = ["activityTrigger"],
+            [JourneyNames.PublishMilestoneActivity] = ["activityTrigger"],
             [Housekeeping.PurgeFinishedJourneysFunction.Name] = ["timerTrigger", "durableClient"],
         };
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), functions.Keys.Order(StringComparer.Ordinal));

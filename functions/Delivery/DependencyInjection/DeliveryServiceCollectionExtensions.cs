@@ -1,9 +1,12 @@
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
 using JourneyOrchestrator.Delivery.Consent;
 using JourneyOrchestrator.Delivery.Crm;
 using JourneyOrchestrator.Delivery.Email;
+using JourneyOrchestrator.Delivery.Milestones;
 using JourneyOrchestrator.Delivery.Scheduling;
 using JourneyOrchestrator.Delivery.Webhooks;
-using JourneyOrchestrator.Storage.Sqlite.Delivery;
+using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Delivery;
 using JourneyOrchestrator.Templates.Emails;
 using JourneyOrchestrator.Templates.Scheduling;
@@ -22,10 +25,11 @@ public static class DeliveryServiceCollectionExtensions
 
     /// <summary>
     /// The e-mail provider (<c>Journeys:Email:Provider</c>: <c>Dev</c> keeps the development mailbox, <c>SendGrid</c> sends
-    /// for real), the SQLite delivery store (<c>Journeys:Delivery:DatabasePath</c>, default
-    /// <c>{Journeys:Storage:Sqlite:Path}/journeys-delivery.db</c>), the frequency cap, unsubscribe links, the consent service
+    /// for real), the frequency cap, unsubscribe links, the consent service
     /// and the SendGrid webhook processor; with a <c>Journeys:Dealers</c> section, the per-dealer <see cref="BusinessCalendar"/>. Order-independent with <c>AddJourneyTemplates</c> (replaces its defaults).
-    /// Options are validated on start.
+    /// Options are validated on start. The durable delivery store (<c>IDeliveryStore</c>, which must also be the
+    /// <c>IDeadLetterStore</c>) is the host's choice: SQLite in the embedded host, Azure Tables in the cluster and the Function app;
+    /// this project references no storage provider.
     /// </summary>
     public static IServiceCollection AddJourneyDelivery(this IServiceCollection services, IConfiguration configuration)
     {
@@ -49,9 +53,6 @@ public static class DeliveryServiceCollectionExtensions
             services.Replace(ServiceDescriptor.Singleton<IEmailSender>(sp => sp.GetRequiredService<SendGridEmailSender>()));
         }
 
-        var path = configuration["Journeys:Delivery:DatabasePath"]
-            ?? Path.Combine(configuration["Journeys:Storage:Sqlite:Path"] ?? "data", SqliteDeliveryStore.DefaultFileName);
-        services.Replace(ServiceDescriptor.Singleton<IDeliveryStore>(_ => new SqliteDeliveryStore(path)));
         services.Replace(ServiceDescriptor.Singleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<JourneyEmailOptions>>().Value;
@@ -81,13 +82,51 @@ public static class DeliveryServiceCollectionExtensions
             .ConfigurePrimaryHttpMessageHandler(HttpCrmTaskPusher.CreateHandler);
         services.Replace(ServiceDescriptor.Singleton<ICrmTaskPusher>(sp => new HttpCrmTaskPusher(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(CrmHttpClient), crm, sp.GetRequiredService<TimeProvider>())));
-        services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => (IDeadLetterStore)sp.GetRequiredService<IDeliveryStore>()));
+        services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(sp => sp.GetRequiredService<IDeliveryStore>() as IDeadLetterStore
+            ?? throw new InvalidOperationException("The registered IDeliveryStore is not an IDeadLetterStore: register a durable delivery store (SQLite or Azure Tables).")));
         services.TryAddSingleton<IDealerScope, ClaimsDealerScope>();
 
         services.TryAddSingleton<UnsubscribeTokens>();
         services.Replace(ServiceDescriptor.Singleton<IUnsubscribeLinks>(sp => sp.GetRequiredService<UnsubscribeTokens>()));
         services.TryAddSingleton<ConsentService>();
         services.TryAddSingleton<SendGridEventProcessor>();
+        return services.AddJourneyMilestones(configuration);
+    }
+
+    /// <summary>
+    /// Milestones to a Service Bus topic when <c>Journeys:Milestones:ServiceBus</c> names a namespace (managed identity) or a
+    /// connection string (local): the client and sender are singletons (disposed with the container), journeys started from
+    /// now on publish (<see cref="MilestonePublishing"/>). Otherwise an unconfigured publisher and no publishing.
+    /// </summary>
+    public static IServiceCollection AddJourneyMilestones(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new MilestoneOptions();
+        configuration.GetSection(MilestoneOptions.Section).Bind(options);
+        if (!options.Configured)
+        {
+            services.Replace(ServiceDescriptor.Singleton(MilestonePublishing.Off));
+            services.Replace(ServiceDescriptor.Singleton<IMilestonePublisher, UnconfiguredMilestonePublisher>());
+            return services;
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.FullyQualifiedNamespace) && !string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new ArgumentException($"Set either {MilestoneOptions.Section}:FullyQualifiedNamespace or :ConnectionString, not both.", nameof(configuration));
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Topic))
+        {
+            throw new ArgumentException($"{MilestoneOptions.Section}:Topic must not be empty.", nameof(configuration));
+        }
+
+        services.Replace(ServiceDescriptor.Singleton(_ => string.IsNullOrWhiteSpace(options.ConnectionString)
+            ? new ServiceBusClient(options.FullyQualifiedNamespace, new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = options.ManagedIdentityClientId }))
+            : new ServiceBusClient(options.ConnectionString)));
+        services.Replace(ServiceDescriptor.Singleton(sp => sp.GetRequiredService<ServiceBusClient>().CreateSender(options.Topic)));
+        services.Replace(ServiceDescriptor.Singleton<IMilestonePublisher>(sp => new ServiceBusMilestonePublisher(sp.GetRequiredService<ServiceBusSender>())));
+        services.Replace(ServiceDescriptor.Singleton(new MilestonePublishing(true)));
         return services;
     }
 

@@ -34,6 +34,10 @@ public sealed class JourneyActivityFunctions(JourneyRegistry registry)
     public Task<EscalateTaskResult> EscalateTaskAsync([ActivityTrigger] EscalateTaskRequest input, string instanceId, FunctionContext executionContext) =>
         RunAsync<EscalateTaskRequest, EscalateTaskResult>(JourneyNames.EscalateTaskActivity, input, instanceId, executionContext);
 
+    [Function(JourneyNames.PublishMilestoneActivity)]
+    public Task<bool> PublishMilestoneAsync([ActivityTrigger] JourneyMilestone input, string instanceId, FunctionContext executionContext) =>
+        RunAsync<JourneyMilestone, bool>(JourneyNames.PublishMilestoneActivity, input, instanceId, executionContext);
+
     private async Task<TOutput> RunAsync<TInput, TOutput>(string name, TInput input, string instanceId, FunctionContext executionContext)
     {
         ArgumentNullException.ThrowIfNull(input);

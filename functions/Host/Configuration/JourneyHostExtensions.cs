@@ -57,16 +57,6 @@ public static class JourneyHostExtensions
                 options.Budget = settings.Budget;
             });
 
-        // Delivery: the dev mailbox or SendGrid (Journeys:Email), the durable delivery ledger beside the other data files,
-        // frequency cap, unsubscribe links and the SendGrid webhook (docs/delivery.md).
-        if (builder.Configuration["Journeys:Delivery:DatabasePath"] is null)
-        {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Journeys:Delivery:DatabasePath"] = Path.Combine(settings.DataFolder, "journeys-delivery.db"),
-            });
-        }
-
         // CRM webhooks: https only outside Development (exit code 2 with the setting named otherwise).
         var crmProblems = HttpCrmTaskPusher.Check(
             DealerConfiguration.Read(builder.Configuration).Where(d => d.Value.Crm is not null).ToDictionary(d => d.Key, d => d.Value.Crm!, StringComparer.Ordinal),
@@ -76,6 +66,8 @@ public static class JourneyHostExtensions
             throw new HostConfigurationException(crmProblems);
         }
 
+        // Delivery: the dev mailbox or SendGrid (Journeys:Email), frequency cap, unsubscribe links and the SendGrid webhook
+        // (docs/delivery.md); then the data stores, the durable delivery ledger among them (replacing delivery's defaults).
         services.AddJourneyDelivery(builder.Configuration);
         services.AddProductDataStores(settings);
 

@@ -33,6 +33,15 @@ public sealed class JourneyHostOptions
     /// <summary>What one journey may do per hour before it is failed as a runaway (<c>Journeys__Budget__*</c>; docs/security.md).</summary>
     public JourneyOrchestrator.Templates.Interpreter.JourneyBudget Budget { get; set; } = new();
 
+    /// <summary>The embedded host's delivery store (<c>Journeys__Delivery__DatabasePath</c>; docs/delivery.md).</summary>
+    public DeliverySection Delivery { get; set; } = new();
+
+    public sealed class DeliverySection
+    {
+        /// <summary>The SQLite delivery store; <c>journeys-delivery.db</c> in the data folder when absent.</summary>
+        public string? DatabasePath { get; set; }
+    }
+
     public sealed class ErasureSection
     {
         /// <summary>Base64, at least 32 bytes (<c>openssl rand -base64 32</c>); the built-in key when absent. Keep it in Key Vault; never change it (erased addresses would be mailable again).</summary>

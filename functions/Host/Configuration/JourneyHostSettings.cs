@@ -4,6 +4,7 @@ using JourneyOrchestrator.Host.Security;
 using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Storage.AzureStorage.DurableTask;
 using JourneyOrchestrator.Storage.Sqlite.Data;
+using JourneyOrchestrator.Storage.Sqlite.Delivery;
 using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Scheduling;
 using JourneyOrchestrator.Templates.Validation;
@@ -51,6 +52,8 @@ public sealed record JourneyHostSettings
     public required string DataFolder { get; init; }
     public required string RuntimeDatabasePath { get; init; }
     public required string DataDatabasePath { get; init; }
+    /// <summary>The SQLite delivery store (<c>Journeys:Delivery:DatabasePath</c>, default <c>journeys-delivery.db</c> in the data folder).</summary>
+    public required string DeliveryDatabasePath { get; init; }
     public required string TemplatesFolder { get; init; }
     public string EmailTemplatesFolder => Path.Combine(TemplatesFolder, "emails");
     public required bool PublishOnStartup { get; init; }
@@ -143,6 +146,9 @@ public sealed record JourneyHostSettings
             DataFolder = folder,
             RuntimeDatabasePath = runtimeDb,
             DataDatabasePath = Path.Combine(folder, SqliteJourneyDataStore.DefaultFileName),
+            DeliveryDatabasePath = string.IsNullOrWhiteSpace(options.Delivery.DatabasePath)
+                ? Path.Combine(folder, SqliteDeliveryStore.DefaultFileName)
+                : Path.GetFullPath(options.Delivery.DatabasePath, environment.ContentRootPath),
             TemplatesFolder = templates,
             PublishOnStartup = options.Templates.PublishOnStartup,
             TemplateLimits = ResolveTemplateLimits(options.Templates.Limits, problems),

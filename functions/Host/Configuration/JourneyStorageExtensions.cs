@@ -3,6 +3,9 @@ using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Storage.AzureStorage.DurableTask;
 using JourneyOrchestrator.Storage.Sqlite;
 using JourneyOrchestrator.Storage.Sqlite.Data;
+using JourneyOrchestrator.Storage.Sqlite.Delivery;
+using JourneyOrchestrator.Templates.Delivery;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using JourneyOrchestrator.Templates.Data;
 
 namespace JourneyOrchestrator.Host.Configuration;
@@ -64,6 +67,8 @@ public static class JourneyStorageExtensions
                 services.AddSingleton(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
                 services.AddSingleton<IJourneyDataStore>(sp => sp.GetRequiredService<SqliteJourneyDataStore>());
                 services.AddSingleton<IJourneyIndex>(sp => sp.GetRequiredService<SqliteJourneyDataStore>());
+                // The delivery ledger, suppressions, webhook ids and dead letters: one more file beside the others.
+                services.Replace(ServiceDescriptor.Singleton<IDeliveryStore>(_ => new SqliteDeliveryStore(settings.DeliveryDatabasePath)));
                 break;
         }
 

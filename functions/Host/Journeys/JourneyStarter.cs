@@ -24,7 +24,7 @@ public sealed record Claim(ClaimOutcome Outcome, JourneyIndexEntry Entry, Loaded
 /// id) finds the row, sees no instance and starts it. The engine start never replaces an existing instance (every status
 /// is a dedupe status), so two processes claiming one id at once start it once.
 /// </summary>
-public sealed partial class JourneyStarter(JourneyLookup lookup, JourneyIds ids, TimeProvider time, ILogger<JourneyStarter> logger)
+public sealed partial class JourneyStarter(JourneyLookup lookup, JourneyIds ids, TimeProvider time, ILogger<JourneyStarter> logger, MilestonePublishing? milestones = null)
 {
     private static readonly IReadOnlyList<OrchestrationRuntimeStatus> AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
 
@@ -93,7 +93,7 @@ public sealed partial class JourneyStarter(JourneyLookup lookup, JourneyIds ids,
         {
             await lookup.Client.ScheduleNewOrchestrationInstanceAsync(
                 JourneyNames.Orchestration,
-                input,
+                input with { PublishMilestones = (milestones ?? MilestonePublishing.Off).Enabled },
                 new StartOrchestrationOptions(entry.JourneyId) { DedupeStatuses = [.. AnyStatus.Select(s => s.ToString())] },
                 cancellationToken);
         }

@@ -204,6 +204,12 @@ public sealed record JourneyInput
     public string? RunId { get; init; }
     /// <summary>The budget counts of the current hour (<see cref="Interpreter.JourneyBudget"/>), carried across repeats.</summary>
     public Interpreter.BudgetWindow? Budget { get; init; }
+    /// <summary>
+    /// Set at the start when milestones are configured (<c>Journeys:Milestones</c>): the journey publishes them through
+    /// <see cref="JourneyNames.PublishMilestoneActivity"/>, for its whole life (kept across repeats). Fixed per journey so that
+    /// turning milestones on or off never changes the replay of a running one.
+    /// </summary>
+    public bool PublishMilestones { get; init; }
 }
 
 /// <summary>
@@ -250,6 +256,8 @@ public static class JourneyNames
     public const string DeadLetterCrmPushActivity = "journey.dead-letter-crm-push";
     /// <summary>Checks that an overdue task is still open, records the escalation (and for <c>reassign</c> sets the assignee).</summary>
     public const string EscalateTaskActivity = "journey.escalate-task";
+    /// <summary>Publishes one <see cref="JourneyMilestone"/> through <see cref="IMilestonePublisher"/> (retried by the interpreter's policy).</summary>
+    public const string PublishMilestoneActivity = "journey.publish-milestone";
     /// <summary>Instance tags.</summary>
     public const string DealerTag = "dealer";
     public const string CustomerTag = "customer";

@@ -49,6 +49,7 @@ public static class JourneyTemplatesServiceCollectionExtensions
         builder.AddActivity<PushTaskToCrmActivity>(JourneyNames.PushTaskToCrmActivity);
         builder.AddActivity<DeadLetterCrmPushActivity>(JourneyNames.DeadLetterCrmPushActivity);
         builder.AddActivity<EscalateTaskActivity>(JourneyNames.EscalateTaskActivity);
+        builder.AddActivity<PublishMilestoneActivity>(JourneyNames.PublishMilestoneActivity);
         return builder;
     }
 

@@ -50,6 +50,11 @@ internal sealed partial class JourneyRun
             return null; // completed in time after all (its event is still on its way), or gone
         }
 
+        Milestone(
+            escalate.Action == EscalationActions.Reassign ? MilestoneKinds.TaskReassigned : MilestoneKinds.TaskEscalated,
+            pending.StepId,
+            new JsonObject { ["taskId"] = pending.TaskId, ["action"] = escalate.Action, ["to"] = escalate.To });
+
         switch (escalate.Action)
         {
             case EscalationActions.Reassign:

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Scheduling;
@@ -53,6 +54,7 @@ internal sealed partial class JourneyRun
                     JourneyNames.SendEmailActivity, request with { DeliveryAttempt = attempt }, TouchpointRetry);
                 if (result.Status is not (EmailStatuses.Retry or EmailStatuses.Deferred) || result.RetryAt is not { } retryAt)
                 {
+                    EmailMilestone(step.Id, deliveryKey, result.Status);
                     break;
                 }
 
@@ -72,8 +74,19 @@ internal sealed partial class JourneyRun
         {
             // A touchpoint that failed after its retries is in the history; the journey goes on.
             _lastError = $"{step.Id}: {e.Message}";
+            EmailMilestone(step.Id, deliveryKey, EmailStatuses.Failed);
         }
     }
+
+    private void EmailMilestone(string stepId, string deliveryKey, string status) => Milestone(
+        status switch
+        {
+            EmailStatuses.Sent => MilestoneKinds.EmailSent,
+            EmailStatuses.Suppressed or EmailStatuses.Capped => MilestoneKinds.EmailSuppressed,
+            _ => MilestoneKinds.EmailFailed, // failed, or unknown (claimed, never confirmed: not resent)
+        },
+        stepId,
+        new JsonObject { ["deliveryKey"] = deliveryKey, ["status"] = status });
 
     private async Task CreateTaskAsync(StepSpec step)
     {
@@ -118,6 +131,7 @@ internal sealed partial class JourneyRun
             return null;
         }
 
+        Milestone(MilestoneKinds.TaskCreated, stepId, new JsonObject { ["taskId"] = created.TaskId, ["task"] = request.Task, ["dueAt"] = created.DueAt });
         await PushTaskToCrmAsync(stepId, created.TaskId);
         return created;
     }

@@ -82,6 +82,25 @@ internal sealed partial class JourneyRun
 
     public async Task<JourneyResult> RunAsync()
     {
+        JourneyResult result;
+        try
+        {
+            result = await WalkAsync();
+        }
+        catch (Exception e) when (e is JourneyBudgetExceededException or JourneyLoopException or InvalidOperationException)
+        {
+            Milestone(MilestoneKinds.JourneyFailed, details: new JsonObject { ["error"] = e.GetType().Name });
+            await DrainMilestonesAsync(all: true);
+            throw;
+        }
+
+        EndMilestone(result);
+        await DrainMilestonesAsync(all: true);
+        return result;
+    }
+
+    private async Task<JourneyResult> WalkAsync()
+    {
         var stepId = _input.StartAt ?? _template.Start;
         while (true)
         {
@@ -103,6 +122,7 @@ internal sealed partial class JourneyRun
             }
 
             Publish([], null);
+            await DrainMilestonesAsync(all: false);
             var outcome = await ExecuteAsync(step);
             if (outcome.Result is { } result)
             {
@@ -208,6 +228,13 @@ internal sealed partial class JourneyRun
 
     private void SetPhase(string phase)
     {
+        if (_phase != phase)
+        {
+            var from = _phase;
+            _phase = phase;
+            Milestone(MilestoneKinds.PhaseChanged, details: new JsonObject { ["from"] = from, ["to"] = phase });
+        }
+
         _phase = phase;
         _model.SetPhase(phase);
     }
@@ -217,6 +244,7 @@ internal sealed partial class JourneyRun
         if (!_goalsReached.Contains(name))
         {
             _goalsReached.Add(name);
+            Milestone(MilestoneKinds.GoalReached, details: new JsonObject { ["goal"] = name });
         }
     }
 

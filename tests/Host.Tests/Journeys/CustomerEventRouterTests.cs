@@ -79,6 +79,21 @@ public sealed class CustomerEventRouterTests
         Assert.Equal((Dealer, Customer, "crm-1"), (row!.DealerId, row.CustomerId, row.TriggerEventId));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Start_MarksTheJourneyToPublishMilestones_ExactlyWhenPublishingIsConfigured(bool configured)
+    {
+        await PublishAsync();
+        var lookup = new JourneyLookup(_client.Object, _index);
+        var starter = new JourneyStarter(lookup, _ids, _time, NullLogger<JourneyStarter>.Instance, new MilestonePublishing(configured));
+        var router = new CustomerEventRouter(lookup, starter, _data, _ids, _time, NullLogger<CustomerEventRouter>.Instance);
+
+        await router.RaiseAsync(Customer, Event("brochure.downloaded", "crm-1"), DealerA, default);
+
+        Assert.Equal(configured, ((JourneyInput)Assert.Single(_scheduled).Input!).PublishMilestones);
+    }
+
     [Fact]
     public async Task LaterEvent_IsRaisedIntoTheRunningJourney_WithItsIdInThePayload()
     {

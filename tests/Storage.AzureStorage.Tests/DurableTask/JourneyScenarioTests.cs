@@ -32,6 +32,7 @@ public sealed class JourneyScenarioTests
     private readonly InMemoryJourneyDataStore _data = new();
     private readonly InMemoryTemplateCatalog _catalog = new();
     private readonly CountingEmailSender _sender;
+    private readonly RecordingMilestonePublisher _milestones = new();
 
     public JourneyScenarioTests(AzuriteFixture azurite)
     {
@@ -50,7 +51,8 @@ public sealed class JourneyScenarioTests
 
         return await DtfxHarness.StartWithAsync(_azurite, (services, options) =>
         {
-            services.AddSingleton<ITemplateCatalog>(_catalog).AddSingleton<IJourneyDataStore>(_data).AddSingleton<IEmailSender>(_sender);
+            services.AddSingleton<ITemplateCatalog>(_catalog).AddSingleton<IJourneyDataStore>(_data).AddSingleton<IEmailSender>(_sender)
+                .AddSingleton<IMilestonePublisher>(_milestones);
             services.AddJourneyOrchestrator()
                 .AddJourneyTemplates(o => o.EmailTemplateFolder = Repo.EmailsFolder)
                 .AddOrchestrator<SendTwiceOrchestrator>(SendTwiceOrchestrator.Name)
@@ -59,7 +61,7 @@ public sealed class JourneyScenarioTests
     }
 
     /// <summary>Starts a journey as the host does: with its entry event (and its id) in the input.</summary>
-    private async Task<string> StartJourneyAsync(DtfxHarness engine, int version = 1)
+    private async Task<string> StartJourneyAsync(DtfxHarness engine, int version = 1, bool publishMilestones = false)
     {
         var customer = new CustomerProfile
         {
@@ -81,6 +83,7 @@ public sealed class JourneyScenarioTests
             Customer = JsonSerializer.SerializeToNode(customer, JsonData.Options)!.AsObject(),
             Data = new JsonObject { ["model"] = "Hybrid X" },
             Trigger = new JsonObject { ["name"] = "brochure.downloaded", ["eventId"] = "evt-0" },
+            PublishMilestones = publishMilestones,
         });
     }
 
@@ -106,6 +109,23 @@ public sealed class JourneyScenarioTests
         Assert.Equal(["brochure-follow-up", "quote-follow-up"], Emails(id));
         Assert.Contains("Q-1001", _data.Mail.Single(m => m.EmailTemplate == "quote-follow-up").Body, StringComparison.Ordinal);
         Assert.Equal(["call-quote-reaction"], _data.Tasks.Select(t => t.Type));
+    }
+
+    [Fact]
+    public async Task Milestones_are_published_beside_the_journey_while_it_waits_and_before_it_ends()
+    {
+        await using var engine = await StartAsync();
+        var id = await StartJourneyAsync(engine, publishMilestones: true);
+        await AtStepAsync(engine, id, "wait-booking-before-invite");
+        await RaiseAsync(engine, id, "customer.unsubscribed", "evt-u1"); // an exit event: the journey ends
+
+        var done = await engine.CompletionAsync(id);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        var kinds = _milestones.Published.Where(m => m.JourneyId == id).Select(m => m.Kind).ToList();
+        Assert.Contains(MilestoneKinds.EmailSent, kinds);
+        Assert.Contains(MilestoneKinds.PhaseChanged, kinds);
+        Assert.Equal(MilestoneKinds.JourneyExited, Assert.Single(kinds, k => k is MilestoneKinds.JourneyExited or MilestoneKinds.JourneyCompleted));
+        Assert.Equal(kinds.Count, _milestones.Published.Where(m => m.JourneyId == id).Select(m => m.MilestoneId).Distinct().Count());
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public sealed class JourneyHarness : IAsyncDisposable
     public static JourneyTemplate LoadShipped(string file) =>
         TemplateLoader.Load(Repo.Read(file)).Template! with { Version = 1 };
 
-    public async Task<string> StartAsync(string templateId, bool consent = true, JsonObject? data = null, string? trigger = null, string? instanceId = null)
+    public async Task<string> StartAsync(string templateId, bool consent = true, JsonObject? data = null, string? trigger = null, string? instanceId = null, bool publishMilestones = false)
     {
         var customer = new CustomerProfile
         {
@@ -87,6 +87,7 @@ public sealed class JourneyHarness : IAsyncDisposable
             Customer = JsonSerializer.SerializeToNode(customer, JsonData.Options)!.AsObject(),
             Data = data ?? new JsonObject { ["model"] = "Hybrid X" },
             Trigger = trigger is null ? null : new JsonObject { ["name"] = trigger, ["eventId"] = "evt-0" },
+            PublishMilestones = publishMilestones,
         };
         var id = await Runtime.Client.StartAsync(JourneyNames.Orchestration, input, new StartOptions { InstanceId = instanceId });
         await Runtime.RunUntilIdleAsync();
