@@ -2,19 +2,6 @@ using JourneyOrchestrator.Templates.Data;
 
 namespace JourneyOrchestrator.Templates.Delivery;
 
-/// <summary>
-/// Pushes a sales task to its dealer's CRM. One call is one attempt: it throws on any failure (the runtime retries
-/// <see cref="JourneyNames.PushTaskToCrmActivity"/> with back-off). Idempotent for the receiver: the body carries the task id.
-/// </summary>
-public interface ICrmTaskPusher
-{
-    /// <summary>False when the dealer has no CRM webhook: nothing is pushed.</summary>
-    bool IsConfigured(string dealerId);
-
-    /// <exception cref="CrmPushException">The CRM did not accept the task (non-2xx, timeout, no connection).</exception>
-    Task PushAsync(SalesTask task, CancellationToken cancellationToken);
-}
-
 /// <summary>The default: no dealer has a CRM webhook.</summary>
 public sealed class NoCrmTaskPusher : ICrmTaskPusher
 {
@@ -48,20 +35,6 @@ public sealed record DeadLetter
     /// <summary>Attempts made so far (the runtime's retries plus replays).</summary>
     public required int Attempts { get; init; }
     public required DateTimeOffset FailedAt { get; init; }
-}
-
-/// <summary>The dead-letter list. Adding the same id again updates it.</summary>
-public interface IDeadLetterStore
-{
-    Task UpsertDeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken = default);
-
-    /// <summary>Newest first; all dealers when <paramref name="dealerId"/> is null.</summary>
-    Task<IReadOnlyList<DeadLetter>> ListDeadLettersAsync(string? dealerId, CancellationToken cancellationToken = default);
-
-    Task<DeadLetter?> GetDeadLetterAsync(string id, CancellationToken cancellationToken = default);
-
-    /// <summary>True when it was there.</summary>
-    Task<bool> RemoveDeadLetterAsync(string id, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The default dead-letter list (tests, simulation).</summary>
