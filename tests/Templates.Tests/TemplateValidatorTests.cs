@@ -256,7 +256,34 @@ public sealed class TemplateValidatorTests
     [Fact]
     public void Validate_WaitWithTwoWays_IsReported() =>
         AssertSingle(Step("pause", s => s with { Until = "2026-06-01T09:00:00+02:00" }), "steps[5]",
-            "A 'wait' step takes only one of 'duration', 'until', 'untilData' or 'businessHours: true'.");
+            "A 'wait' step takes only one of 'duration', 'until', 'untilData' or 'businessHours: true' (with 'at' for a local time of day).");
+
+    [Fact]
+    public void Validate_LocalTimeOfDayAlone_OrWithWholeDays_OrOnADate_IsValid()
+    {
+        Assert.Empty(Errors(Step("pause", s => s with { Duration = null, At = "10:00" })));
+        Assert.Empty(Errors(Step("pause", s => s with { Duration = "P2D", At = "10:00", Calendar = "local" })));
+        Assert.Empty(Errors(Step("pause", s => s with { Duration = null, UntilData = "data.serviceDate", Offset = "-P1D", At = "09:00" })));
+        Assert.Empty(Errors(Step("wait", s => s with { Calendar = "local" })));
+    }
+
+    [Theory]
+    [InlineData("25:00", null, null, "steps[5].at", "'25:00' is not a local time of day such as 10:00 (24-hour HH:mm).")]
+    [InlineData("10:00", "PT12H", null, "steps[5].duration", "With 'at', the duration counts whole days ('PT12H' has hours, minutes or seconds): e.g. P1D with at 10:00 is 10:00 the next day.")]
+    [InlineData("10:00", "P1D", "utc", "steps[5].calendar", "'at' is a local time of day: leave out 'calendar: utc' (or write 'calendar: local').")]
+    [InlineData(null, "P1D", "lokal", "steps[5].calendar", "'lokal' is not a calendar: use 'local' (days keep the customer's wall-clock time) or 'utc' (the default).")]
+    public void Validate_BadLocalTime_IsReportedAtItsPath(string? at, string? duration, string? calendar, string path, string message) =>
+        AssertSingle(Step("pause", s => s with { At = at, Duration = duration, Calendar = calendar }), path, message);
+
+    [Fact]
+    public void Validate_AtWithUntil_IsReported() =>
+        AssertSingle(Step("pause", s => s with { Duration = null, Until = "2026-06-01T09:00:00+02:00", At = "10:00" }), "steps[5].at",
+            "'at' does not combine with 'until' (an exact date-time); use 'untilData' or 'duration' with 'at'.");
+
+    [Fact]
+    public void Validate_CalendarOnAWaitForEventWithoutTimeout_IsReported() =>
+        AssertSingle(Step("wait", s => s with { Timeout = null, OnTimeout = null, Calendar = "local" }), "steps[1].calendar",
+            "'calendar' applies to the 'timeout'; this step has none.");
 
     [Fact]
     public void Validate_StepWithoutAWayToContinue_IsReported() =>

@@ -25,7 +25,7 @@ internal sealed partial class JourneyRun
 
     private async Task<StepOutcome> WaitForEventStepAsync(StepSpec step)
     {
-        var fireAt = step.Timeout is null ? (DateTimeOffset?)null : IsoDuration.Parse(step.Timeout).AddTo(Now);
+        var fireAt = step.Timeout is null ? (DateTimeOffset?)null : Add(Now, IsoDuration.Parse(step.Timeout), step);
         var woke = await WaitAsync(step.Events!, fireAt);
         if (woke.Interrupt is { } interrupt)
         {
@@ -42,9 +42,14 @@ internal sealed partial class JourneyRun
 
     private DateTimeOffset? FireAtOf(StepSpec step)
     {
+        if (step.At is not null)
+        {
+            return LocalFireAt(step, TimeOnly.ParseExact(step.At, "HH:mm", CultureInfo.InvariantCulture));
+        }
+
         if (step.Duration is not null)
         {
-            return IsoDuration.Parse(step.Duration).AddTo(Now);
+            return Add(Now, IsoDuration.Parse(step.Duration), step);
         }
 
         if (step.Until is not null)
@@ -55,11 +60,61 @@ internal sealed partial class JourneyRun
         if (step.UntilData is not null)
         {
             var at = ReadDate(ModelPath.Resolve(_model.Root, step.UntilData));
-            return at is null || step.Offset is null ? at : IsoDuration.Parse(step.Offset, allowNegative: true).AddTo(at.Value);
+            return at is null || step.Offset is null ? at : Add(at.Value, IsoDuration.Parse(step.Offset, allowNegative: true), step);
         }
 
         return step.BusinessHours == true ? _calendar.NextOpening(_input.DealerId, Now) : null;
     }
+
+    /// <summary>A wait with <c>at</c>: the next such local time, that time on the day a duration reaches, or on a date in the data.</summary>
+    private DateTimeOffset? LocalFireAt(StepSpec step, TimeOnly at)
+    {
+        var zone = LocalZone();
+        if (step.UntilData is not null)
+        {
+            var node = ModelPath.Resolve(_model.Root, step.UntilData);
+            DateOnly date;
+            if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String
+                && DateOnly.TryParseExact(v.GetValue<string>(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var plain))
+            {
+                date = plain; // a calendar date: that day where the customer lives
+            }
+            else if (ReadDate(node) is { } instant)
+            {
+                date = DateOnly.FromDateTime(LocalCalendar.ToLocal(instant, zone));
+            }
+            else
+            {
+                return null; // missing or unreadable: no wait
+            }
+
+            if (step.Offset is not null)
+            {
+                var offset = IsoDuration.Parse(step.Offset, allowNegative: true);
+                var sign = offset.Negative ? -1 : 1;
+                date = date.AddYears(sign * offset.Years).AddMonths(sign * offset.Months).AddDays(sign * ((offset.Weeks * 7) + offset.Days));
+            }
+
+            return LocalCalendar.On(date, at, zone);
+        }
+
+        if (step.Duration is not null)
+        {
+            var reached = LocalCalendar.Add(Now, IsoDuration.Parse(step.Duration), zone);
+            return LocalCalendar.On(DateOnly.FromDateTime(LocalCalendar.ToLocal(reached, zone)), at, zone);
+        }
+
+        return LocalCalendar.Next(Now, at, zone);
+    }
+
+    /// <summary><paramref name="from"/> plus <paramref name="duration"/>: elapsed time, or local calendar time with <c>calendar: local</c>.</summary>
+    private DateTimeOffset Add(DateTimeOffset from, IsoDuration duration, StepSpec step) =>
+        step.Calendar == Calendars.Local ? LocalCalendar.Add(from, duration, LocalZone()) : duration.AddTo(from);
+
+    /// <summary>The customer's time zone (<c>customer.timeZone</c>), else the dealer's.</summary>
+    private TimeZoneInfo LocalZone() =>
+        LocalCalendar.FindZone((_model.Root["customer"] as JsonObject)?["timeZone"] is JsonValue tz && tz.GetValueKind() == JsonValueKind.String ? tz.GetValue<string>() : null)
+        ?? _calendar.TimeZoneOf(_input.DealerId);
 
     /// <summary>A date-time with offset, or a date (midnight in the dealer's time zone); null when absent or unreadable.</summary>
     private DateTimeOffset? ReadDate(JsonNode? node)

@@ -58,6 +58,15 @@ public sealed record GoalSpec
     public string Goto { get; init; } = "";
 }
 
+/// <summary>Values of <see cref="StepSpec.Calendar"/>.</summary>
+public static class Calendars
+{
+    /// <summary>Durations are elapsed time (the default; a day is 24 hours).</summary>
+    public const string Utc = "utc";
+    /// <summary>Days, weeks, months and years keep the wall-clock time in the customer's (else the dealer's) time zone.</summary>
+    public const string Local = "local";
+}
+
 /// <summary>The kinds of step. In documents: the camelCase names (<c>email</c>, <c>task</c>, <c>wait</c>, ...).</summary>
 public static class StepKinds
 {
@@ -146,6 +155,18 @@ public sealed record StepSpec
     public string? Offset { get; init; }
     /// <summary>Wait until the dealer's business hours (now if open).</summary>
     public bool? BusinessHours { get; init; }
+    /// <summary>
+    /// A local time of day, <c>HH:mm</c>: alone, the next time the customer's clock shows it; with <see cref="Duration"/>, that
+    /// time on the day the duration reaches; with <see cref="UntilData"/>, that time on the date found there (after
+    /// <see cref="Offset"/>'s days). Implies <c>calendar: local</c>.
+    /// </summary>
+    public string? At { get; init; }
+    /// <summary>
+    /// <c>utc</c> (default: durations are elapsed time) or <c>local</c>: the days, weeks, months and years of
+    /// <see cref="Duration"/>, <see cref="Offset"/> and <see cref="Timeout"/> keep the wall-clock time in the customer's time
+    /// zone (<c>customer.timeZone</c>, else the dealer's) across daylight-saving changes.
+    /// </summary>
+    public string? Calendar { get; init; }
 
     // ---- waitForEvent ----
     public List<string>? Events { get; init; }

@@ -13,8 +13,8 @@ internal static class StepRules
     {
         [StepKinds.Email] = ["email", "category", "sendGridTemplateId", "capped", "next"],
         [StepKinds.Task] = ["task", "title", "dueIn", "onComplete", "escalate", "next"],
-        [StepKinds.Wait] = ["duration", "until", "untilData", "offset", "businessHours", "next"],
-        [StepKinds.WaitForEvent] = ["events", "timeout", "on", "onTimeout", "next"],
+        [StepKinds.Wait] = ["duration", "until", "untilData", "offset", "businessHours", "at", "calendar", "next"],
+        [StepKinds.WaitForEvent] = ["events", "timeout", "calendar", "on", "onTimeout", "next"],
         [StepKinds.Condition] = ["if", "then", "else"],
         [StepKinds.Split] = ["branches"],
         [StepKinds.SetPhase] = ["next"],

@@ -176,6 +176,15 @@ public sealed partial class TemplateValidator
         /// <summary>Why a <c>wait</c> step may not wait the minimum; null when it does.</summary>
         private string? WaitIsShort(StepSpec step)
         {
+            if (step.At is not null && step.UntilData is null)
+            {
+                // The next local time of day: a round that woke at it waits about a day (23 h across the spring change) or
+                // the duration's whole days (less an hour for the change) for the next.
+                var days = step.Duration is null ? TimeSpan.FromHours(23)
+                    : IsoDuration.TryParse(step.Duration, allowNegative: false, out var whole) ? TemplateValidationOptions.ShortestOf(whole) - TimeSpan.FromHours(1) : TimeSpan.Zero;
+                return days >= options.MinimumLoopWait ? null : $"'{step.Id}' waits only until {step.Duration ?? "the next"} {step.At}";
+            }
+
             if (step.Duration is not null)
             {
                 return IsoDuration.TryParse(step.Duration, allowNegative: false, out var duration) && TemplateValidationOptions.ShortestOf(duration) >= options.MinimumLoopWait

@@ -252,11 +252,39 @@ public sealed partial class TemplateValidator
         private void CheckWait(string path, StepSpec step)
         {
             var how = new[] { step.Duration is not null, step.Until is not null, step.UntilData is not null, step.BusinessHours == true }.Count(x => x);
-            if (how != 1)
+            if (how > 1 || (how == 0 && step.At is null))
             {
                 Add(path, how == 0
-                    ? "A 'wait' step needs one of 'duration', 'until', 'untilData' or 'businessHours: true'."
-                    : "A 'wait' step takes only one of 'duration', 'until', 'untilData' or 'businessHours: true'.");
+                    ? "A 'wait' step needs one of 'duration', 'until', 'untilData', 'at' or 'businessHours: true'."
+                    : "A 'wait' step takes only one of 'duration', 'until', 'untilData' or 'businessHours: true' (with 'at' for a local time of day).");
+            }
+
+            if (step.At is not null)
+            {
+                if (!LocalCalendar.TryParseTime(step.At, out _))
+                {
+                    Add($"{path}.at", $"'{step.At}' is not a local time of day such as 10:00 (24-hour HH:mm).");
+                }
+                else if (step.Until is not null || step.BusinessHours == true)
+                {
+                    Add($"{path}.at", step.Until is not null
+                        ? "'at' does not combine with 'until' (an exact date-time); use 'untilData' or 'duration' with 'at'."
+                        : "'at' does not combine with 'businessHours'.");
+                }
+                else if (step.Calendar == Calendars.Utc)
+                {
+                    Add($"{path}.calendar", "'at' is a local time of day: leave out 'calendar: utc' (or write 'calendar: local').");
+                }
+                else if (step.Duration is not null && IsoDuration.TryParse(step.Duration, allowNegative: false, out var d) && (d.Hours != 0 || d.Minutes != 0 || d.Seconds != 0))
+                {
+                    Add($"{path}.duration", $"With 'at', the duration counts whole days ('{step.Duration}' has hours, minutes or seconds): e.g. P1D with at 10:00 is 10:00 the next day.");
+                }
+            }
+
+            CheckCalendar(path, step);
+            if (step.Calendar is not null && step.Until is not null)
+            {
+                Add($"{path}.calendar", "'calendar' does not apply to 'until' (an exact date-time with its offset).");
             }
 
             CheckDuration($"{path}.duration", step.Duration, allowNegative: false);
@@ -324,6 +352,12 @@ public sealed partial class TemplateValidator
             }
 
             CheckDuration($"{path}.timeout", step.Timeout, allowNegative: false);
+            CheckCalendar(path, step);
+            if (step.Calendar is not null && step.Timeout is null)
+            {
+                Add($"{path}.calendar", "'calendar' applies to the 'timeout'; this step has none.");
+            }
+
             if (step.OnTimeout is not null)
             {
                 if (step.Timeout is null)
@@ -374,6 +408,14 @@ public sealed partial class TemplateValidator
                 }
 
                 CheckReference($"{path}.branches[{i}].next", branch.Next);
+            }
+        }
+
+        private void CheckCalendar(string path, StepSpec step)
+        {
+            if (step.Calendar is not null && step.Calendar is not (Calendars.Utc or Calendars.Local))
+            {
+                Add($"{path}.calendar", $"'{step.Calendar}' is not a calendar: use 'local' (days keep the customer's wall-clock time) or 'utc' (the default).");
             }
         }
 

@@ -65,7 +65,7 @@ public sealed class JourneyHarness : IAsyncDisposable
     public static JourneyTemplate LoadShipped(string file) =>
         TemplateLoader.Load(Repo.Read(file)).Template! with { Version = 1 };
 
-    public async Task<string> StartAsync(string templateId, bool consent = true, JsonObject? data = null, string? trigger = null, string? instanceId = null, bool publishMilestones = false)
+    public async Task<string> StartAsync(string templateId, bool consent = true, JsonObject? data = null, string? trigger = null, string? instanceId = null, bool publishMilestones = false, string? customerTimeZone = null)
     {
         var customer = new CustomerProfile
         {
@@ -75,6 +75,7 @@ public sealed class JourneyHarness : IAsyncDisposable
             FirstName = "Anna",
             LastName = "de Vries",
             Consent = new ConsentSettings { Email = consent },
+            TimeZone = customerTimeZone,
         };
         await Data.UpsertCustomerAsync(customer);
         var input = new JourneyInput
