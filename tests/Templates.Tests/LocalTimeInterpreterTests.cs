@@ -94,3 +94,17 @@ public sealed class LocalTimeInterpreterTests
         Assert.Equal(InstanceStatus.Completed, (await h.InstanceAsync(id)).Status);
     }
 }
+
+/// <summary>The shipped service reminder uses local time where a person expects it.</summary>
+public sealed class ShippedLocalTimeTests
+{
+    [Fact]
+    public async Task ServiceReminder_GoesOutTwoWeeksBeforeTheDueDate_At10InTheCustomersZone_NotAtMidnight()
+    {
+        await using var h = JourneyHarness.Create(JourneyHarness.LoadShipped("service-reminder.yaml"));
+        var id = await h.StartAsync("service-reminder", data: new JsonObject { ["dueDate"] = "2026-06-20" }, customerTimeZone: "Europe/Lisbon");
+
+        // 6 June 2026 10:00 WEST (+01:00) = 09:00Z.
+        Assert.Equal(new DateTimeOffset(2026, 6, 6, 9, 0, 0, TimeSpan.Zero), (await h.StatusAsync(id)).NextTimerDue);
+    }
+}
