@@ -44,7 +44,7 @@ internal sealed partial class JourneyRun
     {
         if (step.At is not null)
         {
-            return LocalFireAt(step, TimeOnly.ParseExact(step.At, "HH:mm", CultureInfo.InvariantCulture));
+            return LocalFireAt(step, LocalCalendar.ParseTime(step.At));
         }
 
         if (step.Duration is not null)
@@ -90,9 +90,7 @@ internal sealed partial class JourneyRun
 
             if (step.Offset is not null)
             {
-                var offset = IsoDuration.Parse(step.Offset, allowNegative: true);
-                var sign = offset.Negative ? -1 : 1;
-                date = date.AddYears(sign * offset.Years).AddMonths(sign * offset.Months).AddDays(sign * ((offset.Weeks * 7) + offset.Days));
+                date = LocalCalendar.AddDays(date, IsoDuration.Parse(step.Offset, allowNegative: true));
             }
 
             return LocalCalendar.On(date, at, zone);

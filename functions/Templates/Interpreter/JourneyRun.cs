@@ -228,14 +228,13 @@ internal sealed partial class JourneyRun
 
     private void SetPhase(string phase)
     {
-        if (_phase != phase)
+        var from = _phase;
+        _phase = phase;
+        if (from != phase)
         {
-            var from = _phase;
-            _phase = phase;
             Milestone(MilestoneKinds.PhaseChanged, details: new JsonObject { ["from"] = from, ["to"] = phase });
         }
 
-        _phase = phase;
         _model.SetPhase(phase);
     }
 

@@ -48,9 +48,16 @@ public static class LocalCalendar
     public static DateTimeOffset Add(DateTimeOffset from, IsoDuration duration, TimeZoneInfo zone)
     {
         var sign = duration.Negative ? -1 : 1;
-        var local = ToLocal(from, zone).AddYears(sign * duration.Years).AddMonths(sign * duration.Months).AddDays(sign * ((duration.Weeks * 7) + duration.Days));
-        var at = Resolve(local, zone);
+        var local = ToLocal(from, zone);
+        var at = Resolve(AddDays(DateOnly.FromDateTime(local), duration).ToDateTime(TimeOnly.FromDateTime(local)), zone);
         return at.AddHours(sign * duration.Hours).AddMinutes(sign * duration.Minutes).AddTicks(sign * (long)(duration.Seconds * TimeSpan.TicksPerSecond));
+    }
+
+    /// <summary><paramref name="date"/> moved by the years, months, weeks and days of <paramref name="duration"/> (its time parts ignored).</summary>
+    public static DateOnly AddDays(DateOnly date, IsoDuration duration)
+    {
+        var sign = duration.Negative ? -1 : 1;
+        return date.AddYears(sign * duration.Years).AddMonths(sign * duration.Months).AddDays(sign * ((duration.Weeks * 7) + duration.Days));
     }
 
     /// <summary>The first instant strictly after <paramref name="from"/> at which the local clock in <paramref name="zone"/> shows <paramref name="time"/>.</summary>
@@ -66,7 +73,13 @@ public static class LocalCalendar
 
     /// <summary>Reads a template's <c>at</c> (<c>HH:mm</c>, 24-hour); false when it is not one.</summary>
     public static bool TryParseTime(string? text, out TimeOnly time) =>
-        TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+        TimeOnly.TryParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+
+    /// <summary>Reads a validated template's <c>at</c>.</summary>
+    /// <exception cref="FormatException">Not <c>HH:mm</c>.</exception>
+    public static TimeOnly ParseTime(string text) => TimeOnly.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture);
+
+    private const string TimeFormat = "HH:mm";
 
     /// <summary>The IANA (or Windows) zone <paramref name="id"/>; null when absent or unknown on this machine.</summary>
     public static TimeZoneInfo? FindZone(string? id)
