@@ -206,7 +206,7 @@ public sealed class InterpreterDecisionTests
     }
 
     [Fact]
-    public async Task TimerFiresEarly_WaitsAgainForTheSameDueTime_ThenTakesTheTimeout()
+    public async Task TimerFiresEarly_WaitsAgainAWholeSecondPastTheDueTime_ThenTakesTheTimeout()
     {
         var context = new Context();
         var due = Monday.AddDays(3);
@@ -216,7 +216,8 @@ public sealed class InterpreterDecisionTests
 
         await RunAsync(context, Input());
 
-        Assert.Equal([due, due], context.Timers);
+        // Not a second timer for the 0.9 s left: DurableTask.AzureStorage would show it at once and it would fire early again.
+        Assert.Equal([due, due.AddSeconds(1)], context.Timers);
         Assert.Equal(2, context.Calls.Count(c => c == "wait quote.requested")); // the wait was made again after the early fire
         Assert.Equal("testdrive-invitation", ((SendEmailRequest)context.Activities[1].Input!).Email);
     }

@@ -57,9 +57,36 @@ public sealed partial class DurableTaskAzureStorageOptions
 
     /// <summary>
     /// Longer durable timers are split into pieces of at most this length (the SDK shim's <c>MaximumTimerInterval</c>;
-    /// Azure queues hide a message for at most 7 days). 1 s .. 6 days; tests set it small to exercise the splitting.
+    /// Azure queues hide a message for at most 7 days). 2 s .. 6 days; tests set it small to exercise the splitting. Not
+    /// less: DurableTask.AzureStorage hides a timer message for whole seconds, so a piece under 2 s is visible at once and
+    /// the pieces fire back to back, hundreds of history events per wait (measured on Azurite with 1 s).
     /// </summary>
     public TimeSpan MaximumTimerInterval { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>
+    /// How long a process's partition lease lasts without renewal (DurableTask.AzureStorage's <c>LeaseInterval</c>, default
+    /// 30 s): after a crash, the partitions of the dead process move to a live one within about this time. 2 s .. 5 min.
+    /// </summary>
+    public TimeSpan LeaseInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a process renews its leases (<c>LeaseRenewInterval</c>, default 10 s); less than <see cref="LeaseInterval"/>.</summary>
+    public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a process looks for partitions to take (<c>LeaseAcquireInterval</c>, default 10 s). 500 ms .. 5 min.</summary>
+    public TimeSpan LeaseAcquireInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a dequeued orchestration message stays hidden (<c>ControlQueueVisibilityTimeout</c>, default 5 min): a message
+    /// a dead process had taken reappears after this. 5 s .. 1 h; well above the longest episode.
+    /// </summary>
+    public TimeSpan ControlQueueVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a dequeued activity message stays hidden (<c>WorkItemQueueVisibilityTimeout</c>, default 5 min): an activity
+    /// a dead process was running runs again after this (the delivery ledger keeps an e-mail from going out twice). 5 s .. 1 h;
+    /// well above the slowest activity (a slow SendGrid call), or a live worker's activity runs twice.
+    /// </summary>
+    public TimeSpan WorkItemQueueVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How many activities one process runs at once.</summary>
     public int MaxConcurrentActivities { get; set; } = 10;
@@ -113,7 +140,12 @@ public sealed partial class DurableTaskAzureStorageOptions
         }
 
         RequireRange(MaxQueuePollingInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), nameof(MaxQueuePollingInterval));
-        RequireRange(MaximumTimerInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(6), nameof(MaximumTimerInterval));
+        RequireRange(MaximumTimerInterval, TimeSpan.FromSeconds(2), TimeSpan.FromDays(6), nameof(MaximumTimerInterval));
+        RequireRange(LeaseInterval, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(5), nameof(LeaseInterval));
+        RequireRange(LeaseRenewInterval, TimeSpan.FromMilliseconds(500), LeaseInterval - TimeSpan.FromMilliseconds(1), nameof(LeaseRenewInterval));
+        RequireRange(LeaseAcquireInterval, TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(5), nameof(LeaseAcquireInterval));
+        RequireRange(ControlQueueVisibilityTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1), nameof(ControlQueueVisibilityTimeout));
+        RequireRange(WorkItemQueueVisibilityTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1), nameof(WorkItemQueueVisibilityTimeout));
         RequireRange(ClientPollingInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(30), nameof(ClientPollingInterval));
         RequireRange(EventStartWait, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(EventStartWait));
         if (MaxConcurrentActivities is < 1 or > 1_000)

@@ -34,6 +34,11 @@ public static class TaskHubServiceFactory
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
             WorkerId = options.WorkerId,
+            LeaseInterval = options.LeaseInterval,
+            LeaseRenewInterval = options.LeaseRenewInterval,
+            LeaseAcquireInterval = options.LeaseAcquireInterval,
+            ControlQueueVisibilityTimeout = options.ControlQueueVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = options.WorkItemQueueVisibilityTimeout,
             // A start whose dedupe statuses match the existing instance fails (OrchestrationAlreadyExistsException) instead
             // of being dropped without a word.
             ThrowExceptionOnInvalidDedupeStatus = true,

@@ -234,7 +234,8 @@ internal sealed partial class JourneyRun
     {
         if (names.Count == 0)
         {
-            await _ctx.CreateTimer(wakeAt!.Value.UtcDateTime, CancellationToken.None);
+            await _ctx.CreateTimer(TimerDue(wakeAt!.Value), CancellationToken.None);
+            NoteEarlyFire(wakeAt.Value);
             return null;
         }
 
@@ -250,7 +251,7 @@ internal sealed partial class JourneyRun
             }
         }
 
-        var timer = wakeAt is { } at ? _ctx.CreateTimer((at < Now ? Now : at).UtcDateTime, cancel.Token) : null;
+        var timer = wakeAt is { } at ? _ctx.CreateTimer(TimerDue(at), cancel.Token) : null;
         var winner = timer is null ? await Task.WhenAny(waits) : await Task.WhenAny([.. waits, timer]);
         // Synchronously, before anything else is delivered: the losers stop waiting and the timer is deleted.
 #pragma warning disable CA1849 // CancelAsync would run the callbacks off the orchestration's thread.
@@ -258,12 +259,32 @@ internal sealed partial class JourneyRun
 #pragma warning restore CA1849
         if (winner == timer)
         {
+            NoteEarlyFire(wakeAt!.Value);
             return null;
         }
 
         var index = waits.IndexOf((Task<JsonElement?>)winner);
         var payload = await waits[index];
         return (names[index], payload is { ValueKind: not JsonValueKind.Null } ? payload : null);
+    }
+
+    /// <summary>
+    /// The time to set a timer for <paramref name="at"/>: now when it is past, and a whole <see cref="EarlyTimerMargin"/> after
+    /// it when a timer for it fired early already. DurableTask.AzureStorage hides a timer message for whole seconds and fires up
+    /// to ~1 s early; a timer for the fraction of a second left would be visible at once and fire early again, episode after
+    /// episode (on Azurite about a hundred times a second, hundreds of history events per wait). The embedded engine never
+    /// fires early, so there a timer is set for its exact time.
+    /// </summary>
+    private DateTime TimerDue(DateTimeOffset at) =>
+        (at < Now ? Now : _firedEarly == at ? at + EarlyTimerMargin : at).UtcDateTime;
+
+    /// <summary>Remembers a timer for <paramref name="at"/> that fired before it (the wait is made again).</summary>
+    private void NoteEarlyFire(DateTimeOffset at)
+    {
+        if (Now < at)
+        {
+            _firedEarly = at;
+        }
     }
 
     /// <summary>The event id the host put in the payload (<see cref="JourneyEventPayload.EventId"/>); a deterministic new one when absent.</summary>

@@ -18,6 +18,9 @@ internal sealed partial class JourneyRun
     /// <summary>Touchpoint activities: 5 attempts, 30 s doubling to 10 min.</summary>
     internal static readonly RetryPolicy TouchpointRetryPolicy = new(5, TimeSpan.FromSeconds(30), 2.0, TimeSpan.FromMinutes(10));
 
+    /// <summary>How far past its time a timer is set again after it fired early (see <c>TimerDue</c>).</summary>
+    internal static readonly TimeSpan EarlyTimerMargin = TimeSpan.FromSeconds(1);
+
     private static readonly TaskOptions TouchpointRetry = TaskOptions.FromRetryPolicy(TouchpointRetryPolicy);
 
     private readonly TaskOrchestrationContext _ctx;
@@ -38,6 +41,7 @@ internal sealed partial class JourneyRun
     private string _currentStep = "";
     private string? _lastError;
     private int _sinceWait;
+    private DateTimeOffset? _firedEarly;
     private int _emailsSent;
     private int _calls;
 

@@ -9,7 +9,7 @@ namespace JourneyOrchestrator.Host.Tests.EndToEnd;
 /// <summary>
 /// The real host process with <c>Journeys__Storage__Provider=DurableTaskAzureStorage</c> on Azurite: it starts, creates the
 /// task hub, publishes the shipped templates into the Azure Tables data store and answers <c>/health</c> naming the engine.
-/// (Journeys through the API on this engine are tested once the API runs on the engine-neutral client and journey index.)
+/// (Journeys through the API on this engine: the engine suite, <see cref="Engines.DurableTaskEngineScenarios"/>.)
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class DurableTaskAzureStorageEndToEndTests(AzuriteFixture azurite)
@@ -27,13 +27,6 @@ public sealed class DurableTaskAzureStorageEndToEndTests(AzuriteFixture azurite)
             ["Journeys__Storage__DurableTaskAzureStorage__TaskHubName"] = hub,
             ["Journeys__Storage__DurableTaskAzureStorage__PartitionCount"] = "2",
             ["Journeys__Clock"] = "", // unset: on this engine the default is the wall clock
-            // Production for now: in Development the container validates every service at start, and the journey and
-            // delivery services still take the embedded engine's JourneyClient, which this engine does not register. Once
-            // they take the SDK's DurableTaskClient and the journey index, this test runs in Development like the others.
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["Journeys__ApiKeys__0__Key"] = "a-long-production-admin-key-0123456789",
-            ["Journeys__ApiKeys__0__Role"] = "admin",
-            ["Journeys__Erasure__HashKey"] = JourneyOrchestrator.Host.Tests.Api.ConfigurationTests.ErasureKey,
         });
 
         var health = JsonNode.Parse(await host.Client(null).GetStringAsync(U("/health")))!;

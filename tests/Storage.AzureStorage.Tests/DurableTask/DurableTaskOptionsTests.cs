@@ -20,6 +20,9 @@ public sealed class DurableTaskOptionsTests
     [InlineData(nameof(DurableTaskAzureStorageOptions.MaxConcurrentActivities))]
     [InlineData(nameof(DurableTaskAzureStorageOptions.WorkerId))]
     [InlineData(nameof(DurableTaskAzureStorageOptions.EventStartWait))]
+    [InlineData(nameof(DurableTaskAzureStorageOptions.LeaseInterval))]
+    [InlineData(nameof(DurableTaskAzureStorageOptions.LeaseRenewInterval))]
+    [InlineData(nameof(DurableTaskAzureStorageOptions.WorkItemQueueVisibilityTimeout))]
     public void Validate_names_the_setting_that_is_wrong(string setting)
     {
         var options = Valid();
@@ -33,6 +36,9 @@ public sealed class DurableTaskOptionsTests
             case nameof(options.MaxConcurrentActivities): options.MaxConcurrentActivities = 0; break;
             case nameof(options.WorkerId): options.WorkerId = " "; break;
             case nameof(options.EventStartWait): options.EventStartWait = TimeSpan.FromMinutes(2); break;
+            case nameof(options.LeaseInterval): options.LeaseInterval = TimeSpan.FromSeconds(1); break;
+            case nameof(options.LeaseRenewInterval): options.LeaseRenewInterval = options.LeaseInterval; break; // must be shorter
+            case nameof(options.WorkItemQueueVisibilityTimeout): options.WorkItemQueueVisibilityTimeout = TimeSpan.FromSeconds(1); break;
         }
 
         var error = Assert.ThrowsAny<ArgumentException>(options.Validate);
@@ -50,6 +56,9 @@ public sealed class DurableTaskOptionsTests
         Assert.Equal("journeys", settings.TaskHubName);
         Assert.Equal(4, settings.PartitionCount);
         Assert.Equal(TimeSpan.FromSeconds(10), options.EventStartWait);
+        // DurableTask.AzureStorage's own lease and visibility defaults, unless set.
+        Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5)),
+            (settings.LeaseInterval, settings.LeaseRenewInterval, settings.ControlQueueVisibilityTimeout, settings.WorkItemQueueVisibilityTimeout));
         // Several processes on one machine never share a lease owner name.
         Assert.Equal($"{Environment.MachineName}-{Environment.ProcessId}", options.WorkerId);
     }
