@@ -122,7 +122,7 @@ public sealed class HousekeepingTests
     }
 
     [Fact]
-    public void Settings_OutsideDevelopmentWithoutErasureKeyOrBadRetention_StopTheStartNamingEach()
+    public void Settings_OutsideDevelopmentWithoutErasureKeyApiKeysOrGoodRetention_StopTheStartNamingEach()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -132,8 +132,9 @@ public sealed class HousekeepingTests
 
         var e = Assert.Throws<FunctionAppConfigurationException>(() => FunctionAppSettings.Resolve(configuration, AppServices.Environment(Environments.Production)));
 
-        Assert.Equal(2, e.Problems.Count);
+        Assert.Equal(3, e.Problems.Count);
         Assert.Contains(e.Problems, p => p.StartsWith("Journeys__Erasure__HashKey is not set", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("No API keys are configured", StringComparison.Ordinal)); // the development keys work in Development only
         Assert.Contains(e.Problems, p => p.StartsWith("Journeys__Retention__FinishedJourneys", StringComparison.Ordinal));
     }
 

@@ -108,7 +108,8 @@ public sealed class OrchestratorFunctionTests
             Assert.Contains(method.GetParameters(), p => p.GetCustomAttribute<ActivityTriggerAttribute>() is not null);
         }
 
-        Assert.Equal(app.Registry.OrchestratorNames.Count + app.Registry.ActivityNames.Count + 1, functions.Count); // + the purge timer
+        // + the purge timer, the HTTP API and the bulk event queue
+        Assert.Equal(app.Registry.OrchestratorNames.Count + app.Registry.ActivityNames.Count + 3, functions.Count);
     }
 
     [Fact]

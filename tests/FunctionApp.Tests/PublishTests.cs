@@ -90,6 +90,8 @@ public sealed class PublishTests(PublishFixture publish) : IClassFixture<Publish
             [JourneyNames.EscalateTaskActivity] = ["activityTrigger"],
             [JourneyNames.PublishMilestoneActivity] = ["activityTrigger"],
             [Housekeeping.PurgeFinishedJourneysFunction.Name] = ["timerTrigger", "durableClient"],
+            [FunctionApp.Http.ApiFunction.Name] = ["httpTrigger", "durableClient", "http"],
+            [FunctionApp.Events.QueuedEventsFunction.Name] = ["queueTrigger", "durableClient"],
         };
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), functions.Keys.Order(StringComparer.Ordinal));
         foreach (var (name, bindings) in expected)
@@ -106,6 +108,7 @@ public sealed class PublishTests(PublishFixture publish) : IClassFixture<Publish
         Assert.True(File.Exists(Path.Combine(extensions, "Microsoft.Azure.WebJobs.Extensions.DurableTask.dll")), "no Durable extension in .azurefunctions/");
         var registered = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(publish.Output, "extensions.json")))!["extensions"]!.AsArray();
         Assert.Contains(registered, e => e!["name"]!.GetValue<string>() == "DurableTask");
+        Assert.Contains(registered, e => e!["name"]!.GetValue<string>() == "AzureStorageQueues"); // the bulk event queue trigger
 
         var worker = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(publish.Output, "worker.config.json")))!["description"]!;
         Assert.Equal("dotnet-isolated", worker["language"]!.GetValue<string>());
@@ -118,7 +121,9 @@ public sealed class PublishTests(PublishFixture publish) : IClassFixture<Publish
         Assert.Equal("%JOURNEYS_TASKHUB%", durable["hubName"]!.GetValue<string>());
         Assert.Equal("00:00:02", durable["storageProvider"]!["maxQueuePollingInterval"]!.GetValue<string>());
 
+        Assert.Equal("", hostJson["extensions"]!["http"]!["routePrefix"]!.GetValue<string>()); // the API's paths are the embedded host's
         Assert.True(File.Exists(Path.Combine(publish.Output, "templates", "emails", "brochure-follow-up.liquid")), "the e-mail templates the activity renders are missing");
+        Assert.True(File.Exists(Path.Combine(publish.Output, "templates", "new-car-purchase.yaml")), "the shipped templates published at start are missing");
         Assert.False(File.Exists(Path.Combine(publish.Output, "local.settings.json")), "local.settings.json must never be deployed");
     }
 }

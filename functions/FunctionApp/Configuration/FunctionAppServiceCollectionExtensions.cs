@@ -1,15 +1,21 @@
+using System.Diagnostics;
 using Azure.Core.Serialization;
 using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.DependencyInjection;
 using JourneyOrchestrator.Delivery.DependencyInjection;
+using JourneyOrchestrator.Api;
+using JourneyOrchestrator.FunctionApp.Events;
+using JourneyOrchestrator.FunctionApp.Http;
 using JourneyOrchestrator.FunctionApp.Journeys;
 using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.DependencyInjection;
 using JourneyOrchestrator.Templates.Interpreter;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace JourneyOrchestrator.FunctionApp.Configuration;
 
@@ -43,6 +49,20 @@ public static class FunctionAppServiceCollectionExtensions
         });
         services.AddJourneyDelivery(configuration);
         services.AddAzureStorageDataStores(settings.DataStorage); // after AddJourneyDelivery: replaces its SQLite ledger
+
+        // The public API (functions/Api), served by one HTTP trigger through the shared pipeline, over the Durable
+        // extension's client (bound by each invocation); the bulk event queue and its dead letters.
+        services.AddRouting();
+        // What the worker's ASP.NET Core host registers (the exception handler middleware needs it): also without that host.
+        services.TryAddSingleton(_ => new DiagnosticListener("Microsoft.AspNetCore"));
+        services.TryAddSingleton<DiagnosticSource>(sp => sp.GetRequiredService<DiagnosticListener>());
+        services.AddJourneyApi(settings.Api);
+        services.AddSingleton<BoundDurableTaskClient>();
+        services.AddSingleton<DurableTaskClient>(sp => sp.GetRequiredService<BoundDurableTaskClient>());
+        services.AddSingleton<ApiPipeline>();
+        services.AddSingleton(_ => AzureQueues.Create(settings.DataStorage));
+        services.AddSingleton<EventDeadLetters>();
+        services.AddSingleton<QueuedCustomerEvents>();
         services.AddHostedService<DataStoreStartup>();
         return services;
     }

@@ -1,6 +1,9 @@
+using JourneyOrchestrator.Api;
+using JourneyOrchestrator.Api.Security;
 using JourneyOrchestrator.FunctionApp.Housekeeping;
 using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Templates.Interpreter;
+using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Scheduling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
@@ -21,6 +24,12 @@ public sealed record FunctionAppSettings
     public required JourneyRetention Retention { get; init; }
     /// <summary>The e-mail templates (<c>*.liquid</c>) the send-e-mail activity renders: <c>templates/emails</c> beside the app.</summary>
     public required string EmailTemplatesFolder { get; init; }
+    /// <summary>The shipped journey templates (<c>*.yaml</c>), published at start when <see cref="PublishOnStartup"/>: <c>templates</c> beside the app.</summary>
+    public required string TemplatesFolder { get; init; }
+    /// <summary><c>Journeys:Templates:PublishOnStartup</c> (default true), as on the embedded host.</summary>
+    public bool PublishOnStartup { get; init; } = true;
+    /// <summary>The API's keys, limits and rate limits (the same settings as the embedded host's: <c>Journeys__ApiKeys__N__*</c>, ...).</summary>
+    public required JourneyApiSettings Api { get; init; }
 
     /// <exception cref="FunctionAppConfigurationException">A setting is missing or unusable.</exception>
     public static FunctionAppSettings Resolve(IConfiguration configuration, IHostEnvironment environment)
@@ -36,7 +45,10 @@ public sealed record FunctionAppSettings
             Budget = ResolveBudget(configuration, problems),
             Retention = JourneyRetention.Resolve(
                 configuration[$"{JourneyRetention.Section}:FinishedJourneys"], configuration[$"{JourneyRetention.Section}:PurgeWindow"], problems),
-            EmailTemplatesFolder = Path.Combine(configuration["Journeys:Templates:Path"] ?? Path.Combine(AppContext.BaseDirectory, "templates"), "emails"),
+            EmailTemplatesFolder = Path.Combine(TemplatesPath(configuration), "emails"),
+            TemplatesFolder = TemplatesPath(configuration),
+            PublishOnStartup = ResolvePublishOnStartup(configuration["Journeys:Templates:PublishOnStartup"], problems),
+            Api = ResolveApi(configuration, environment.IsDevelopment(), problems),
         };
         return problems.Count > 0 ? throw new FunctionAppConfigurationException(problems) : settings;
     }
@@ -97,6 +109,52 @@ public sealed record FunctionAppSettings
 
         problems.Add("Journeys__Erasure__HashKey must be base64 of at least 32 bytes (openssl rand -base64 32).");
         return null;
+    }
+
+    private static bool ResolvePublishOnStartup(string? configured, List<string> problems)
+    {
+        if (configured is null || bool.TryParse(configured, out var publish) && publish)
+        {
+            return true;
+        }
+
+        if (!bool.TryParse(configured, out _))
+        {
+            problems.Add($"Journeys__Templates__PublishOnStartup is '{configured}'; use true or false.");
+        }
+
+        return false;
+    }
+
+    private static string TemplatesPath(IConfiguration configuration) =>
+        configuration["Journeys:Templates:Path"] ?? Path.Combine(AppContext.BaseDirectory, "templates");
+
+    /// <summary>The API's settings, read and checked by the same code as the embedded host's (the keys, the limits).</summary>
+    private static JourneyApiSettings ResolveApi(IConfiguration configuration, bool development, List<string> problems)
+    {
+        var keys = Bind(configuration, "Journeys:ApiKeys", new List<ApiKeySection>(), problems);
+        var limits = Bind(configuration, "Journeys:Templates:Limits", new TemplateLimits(), problems);
+        problems.AddRange(limits.Check());
+        RateLimitOptions rateLimits;
+        try
+        {
+            rateLimits = RateLimitOptions.Resolve(configuration);
+        }
+        catch (HostConfigurationException e)
+        {
+            problems.AddRange(e.Problems);
+            rateLimits = new RateLimitOptions();
+        }
+
+        return new JourneyApiSettings
+        {
+            ApiKeys = ApiKeys.Resolve(keys, development, problems),
+            ErasureHashKey = ResolveErasureKey(configuration["Journeys:Erasure:HashKey"], development, []), // reported once, above
+            TemplateLimits = limits,
+            RateLimits = rateLimits,
+            Host = new ApiHostInfo("DurableFunctions", "System", configuration["JOURNEYS_TASKHUB"]),
+            Development = development,
+        };
     }
 
     private static JourneyBudget ResolveBudget(IConfiguration configuration, List<string> problems)

@@ -1,18 +1,15 @@
-using System.Text.Json.Serialization;
-using JourneyOrchestrator.Delivery;
+using JourneyOrchestrator.Api;
+using JourneyOrchestrator.Api.Security;
 using JourneyOrchestrator.Delivery.Crm;
 using JourneyOrchestrator.Delivery.DependencyInjection;
 using JourneyOrchestrator.Delivery.Scheduling;
-using JourneyOrchestrator.Host.Api;
+using JourneyOrchestrator.Api.Http;
 using JourneyOrchestrator.Host.Clock;
-using JourneyOrchestrator.Host.Endpoints;
 using JourneyOrchestrator.Host.Journeys;
-using JourneyOrchestrator.Host.Security;
 using JourneyOrchestrator.Host.TemplateCatalog;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.DependencyInjection;
 using JourneyOrchestrator.Templates.Interpreter;
-using Microsoft.AspNetCore.Authentication;
 
 namespace JourneyOrchestrator.Host.Configuration;
 
@@ -41,8 +38,6 @@ public static class JourneyHostExtensions
         // hosted service: the data store is open and the shipped templates are published before the engine's workers start.
         services.AddSingleton<CachingTemplateCatalog>();
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<CachingTemplateCatalog>());
-        services.AddSingleton(settings.TemplateLimits);
-        services.AddSingleton<TemplatePublisher>();
         services.AddHostedService<DataStoreInitializer>();
         services.AddSingleton(new ErasureHasher(settings.ErasureHashKey)); // before AddJourneyTemplates, which only adds a default
 
@@ -78,51 +73,24 @@ public static class JourneyHostExtensions
             services.AddHostedService(sp => sp.GetRequiredService<ManualClockDriver>());
         }
 
-        services.AddSingleton(new JourneyIds(settings.ErasureHashKey)); // keyed with the erasure hash key (one secret), under its own label
-        // The journey API over the SDK's DurableTaskClient (whichever engine registered it) and the journey index.
-        services.AddSingleton<JourneyLookup>();
-        services.AddSingleton<JourneyStarter>();
-        services.AddSingleton<JourneyCommands>();
-        services.AddSingleton<JourneyQueries>();
-        services.AddSingleton<CustomerEventRouter>();
         if (settings.Storage == StorageProvider.Sqlite)
         {
             // An embedded store from before the journey index: every journey gets its row once, before requests are served.
             services.AddHostedService<JourneyIndexBackfill>();
         }
-        services.AddSingleton<CustomerErasureService>();
 
-        // API: JSON, problem details for every error, API keys and roles, OpenAPI.
-        services.ConfigureHttpJsonOptions(o =>
+        // The public API (functions/Api): the same routes, bodies, problems, keys and roles as the Function app.
+        services.AddJourneyApi(new JourneyApiSettings
         {
-            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
-            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            ApiKeys = settings.ApiKeys,
+            ErasureHashKey = settings.ErasureHashKey,
+            TemplateLimits = settings.TemplateLimits,
+            RateLimits = RateLimitOptions.Resolve(builder.Configuration),
+            Host = settings.Storage == StorageProvider.DurableTaskAzureStorage
+                ? new ApiHostInfo("DurableTaskAzureStorage", settings.Clock.ToString(), settings.DurableTask!.TaskHubName)
+                : new ApiHostInfo("Embedded", settings.Clock.ToString()),
+            Development = builder.Environment.IsDevelopment(),
         });
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-        {
-            c.ProblemDetails.Instance ??= c.HttpContext.Request.Path;
-            c.ProblemDetails.Detail ??= c.ProblemDetails.Status switch
-            {
-                StatusCodes.Status404NotFound => $"There is no route {c.HttpContext.Request.Method} {c.HttpContext.Request.Path}; see /openapi/v1.json.",
-                StatusCodes.Status405MethodNotAllowed => $"{c.HttpContext.Request.Path} does not take {c.HttpContext.Request.Method}; see /openapi/v1.json.",
-                StatusCodes.Status415UnsupportedMediaType => $"This route does not take Content-Type '{c.HttpContext.Request.ContentType ?? "(none)"}'; see /openapi/v1.json for what it accepts.",
-                _ => null,
-            };
-        });
-        services.AddExceptionHandler<ApiExceptionHandler>();
-        // A parameter that does not bind (?pageSize=lots) throws in every environment (by default only in Development), so
-        // that ApiExceptionHandler answers with the parameter named, in its own words, and a correlation id.
-        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddSingleton<ApiKeyStore>();
-        services.AddJourneyRateLimits(RateLimitOptions.Resolve(builder.Configuration));
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorizationBuilder()
-            .AddPolicy(Roles.DealerPolicy, p => p.RequireRole(Roles.Dealer, Roles.Admin))
-            .AddPolicy(Roles.TemplateWritePolicy, p => p.RequireRole(Roles.Marketing, Roles.Admin))
-            .AddPolicy(Roles.AnyRolePolicy, p => p.RequireRole(Roles.Dealer, Roles.Marketing, Roles.Admin))
-            .AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin));
-        services.AddOpenApi(o => o.AddDocumentTransformer<OpenApiDocumentTransformer>().AddOperationTransformer(OpenApiDocumentTransformer.AddKeyResponses));
         return builder;
     }
 
@@ -130,30 +98,13 @@ public static class JourneyHostExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         var settings = app.Services.GetRequiredService<JourneyHostSettings>();
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        app.UseAuthentication();
-        app.UseRateLimiter(); // per API key: after authentication, which names the key
-        app.UseAuthorization();
+        app.UseJourneyApi();
+        app.MapJourneyApi();
 
-        app.MapOpenApi().AllowAnonymous();
-        app.MapHealthEndpoints();
-        app.MapJourneyEndpoints();
-        app.MapCustomerEndpoints();
-        app.MapErasureEndpoints();
-        app.MapTemplateEndpoints();
-        app.MapTaskEndpoints();
-        app.MapDeliveryEndpoints();
-        app.MapDeadLetterEndpoints().RequireAuthorization(Roles.AdminPolicy);
-
-        // /api/dev/*: only in Development (outside it they do not exist: 404 like any unknown route).
-        if (app.Environment.IsDevelopment())
+        // /api/dev/clock: the manual clock, only in Development with Journeys__Clock=Manual (otherwise the routes do not exist).
+        if (app.Environment.IsDevelopment() && settings.Clock == ClockMode.Manual)
         {
-            app.MapMailboxEndpoints();
-            if (settings.Clock == ClockMode.Manual)
-            {
-                app.MapManualClockEndpoints();
-            }
+            app.MapManualClockEndpoints();
         }
 
         return app;

@@ -23,7 +23,7 @@ public sealed class JourneyHostOptions
     public TemplatesSection Templates { get; set; } = new();
 
     /// <summary>API keys: <c>Journeys__ApiKeys__0__Key</c>, <c>__Role</c> (dealer, marketing, admin), <c>__DealerId</c> (dealer keys).</summary>
-    public List<ApiKeySection> ApiKeys { get; set; } = [];
+    public List<JourneyOrchestrator.Api.Security.ApiKeySection> ApiKeys { get; set; } = [];
 
     public BusinessHoursSection BusinessHours { get; set; } = new();
 
@@ -94,13 +94,6 @@ public sealed class JourneyHostOptions
 
         /// <summary>The Liquid limits of every render (e-mail subjects and bodies, task titles).</summary>
         public LiquidLimits Liquid { get; set; } = new();
-    }
-
-    public sealed class ApiKeySection
-    {
-        public string? Key { get; set; }
-        public string? Role { get; set; }
-        public string? DealerId { get; set; }
     }
 
     public sealed class BusinessHoursSection

@@ -1,6 +1,6 @@
 using System.Globalization;
-using JourneyOrchestrator.Host.Api;
-using JourneyOrchestrator.Host.Security;
+using JourneyOrchestrator.Api.Http;
+using JourneyOrchestrator.Api.Security;
 using JourneyOrchestrator.Storage.AzureStorage;
 using JourneyOrchestrator.Storage.AzureStorage.DurableTask;
 using JourneyOrchestrator.Storage.Sqlite.Data;
@@ -38,12 +38,7 @@ public enum ClockMode
 public sealed record JourneyHostSettings
 {
     /// <summary>The keys that work in Development (and only there).</summary>
-    public static readonly IReadOnlyList<ApiKey> DevelopmentKeys =
-    [
-        new("dev-admin-key", Roles.Admin, null),
-        new("dev-marketing-key", Roles.Marketing, null),
-        new("dev-dealer-key", Roles.Dealer, "demo-dealer"),
-    ];
+    public static IReadOnlyList<ApiKey> DevelopmentKeys => Api.Security.ApiKeys.DevelopmentKeys;
 
     public const string RuntimeFileName = "journeys.db";
 
@@ -153,7 +148,7 @@ public sealed record JourneyHostSettings
             PublishOnStartup = options.Templates.PublishOnStartup,
             TemplateLimits = ResolveTemplateLimits(options.Templates.Limits, problems),
             TemplateValidation = ResolveTemplateValidation(options.Templates, problems),
-            ApiKeys = ResolveKeys(options.ApiKeys, development, problems),
+            ApiKeys = Api.Security.ApiKeys.Resolve(options.ApiKeys, development, problems),
             BusinessHours = ResolveBusinessHours(options.BusinessHours, problems),
             ErasureHashKey = ResolveErasureKey(options.Erasure.HashKey, development, problems),
             Budget = ResolveBudget(options.Budget, problems),
@@ -405,68 +400,6 @@ public sealed record JourneyHostSettings
         return found ?? candidates[0];
     }
 
-    private static List<ApiKey> ResolveKeys(List<JourneyHostOptions.ApiKeySection> configured, bool development, List<string> problems)
-    {
-        var keys = new List<ApiKey>();
-        for (var i = 0; i < configured.Count; i++)
-        {
-            var entry = configured[i];
-            var where = $"Journeys__ApiKeys__{i}";
-            var role = entry.Role?.Trim().ToLowerInvariant();
-            if (string.IsNullOrWhiteSpace(entry.Key))
-            {
-                problems.Add($"{where}__Key is empty.");
-                continue;
-            }
-
-            if (!development && entry.Key.Length < 16)
-            {
-                problems.Add($"{where}__Key is shorter than 16 characters; use a long random key.");
-            }
-
-            if (!development && JourneyHostSettings.DevelopmentKeys.Any(k => k.Key == entry.Key))
-            {
-                problems.Add($"{where}__Key is a public development key; it is refused outside Development.");
-            }
-
-            if (role is null || !Roles.All.Contains(role))
-            {
-                problems.Add($"{where}__Role is '{entry.Role}'; use dealer, marketing or admin.");
-                continue;
-            }
-
-            if (role == Roles.Dealer && !InputRules.IsId(entry.DealerId))
-            {
-                problems.Add($"{where}__DealerId is required for a dealer key (letters, digits, '.', '_', ':', '@', '-').");
-                continue;
-            }
-
-            if (role != Roles.Dealer && !string.IsNullOrEmpty(entry.DealerId))
-            {
-                problems.Add($"{where}__DealerId is only for dealer keys.");
-                continue;
-            }
-
-            if (keys.Any(k => k.Key == entry.Key))
-            {
-                problems.Add($"{where}__Key is configured twice.");
-                continue;
-            }
-
-            keys.Add(new ApiKey(entry.Key, role, role == Roles.Dealer ? entry.DealerId : null));
-        }
-
-        if (development)
-        {
-            keys.AddRange(DevelopmentKeys.Where(d => keys.All(k => k.Key != d.Key)));
-        }
-        else if (keys.Count == 0)
-        {
-            problems.Add("No API keys are configured. Outside Development the host needs at least one: Journeys__ApiKeys__0__Key=<long random key>, Journeys__ApiKeys__0__Role=admin (see README).");
-        }
-
-        return keys;
-    }
 
     private static BusinessHoursOptions ResolveBusinessHours(JourneyHostOptions.BusinessHoursSection section, List<string> problems)
     {

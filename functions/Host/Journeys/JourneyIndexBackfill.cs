@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Api.Journeys;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Authoring;

@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Api.Journeys;
 using JourneyOrchestrator.Host.Configuration;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Interpreter;
@@ -25,20 +26,8 @@ public sealed partial class DataStoreInitializer(
             return;
         }
 
-        var files = Directory.Exists(settings.TemplatesFolder)
-            ? Directory.GetFiles(settings.TemplatesFolder, "*.yaml").Concat(Directory.GetFiles(settings.TemplatesFolder, "*.yml")).Order(StringComparer.Ordinal).ToList()
-            : [];
-        foreach (var file in files)
+        foreach (var (file, outcome) in await publisher.PublishFolderAsync(settings.TemplatesFolder, cancellationToken))
         {
-            var text = await File.ReadAllTextAsync(file, cancellationToken);
-            var result = publisher.Validate(text, "application/yaml");
-            if (!result.IsValid)
-            {
-                throw new HostConfigurationException(
-                    [$"The shipped template '{file}' is not valid:", .. result.Errors.Select(e => "    " + e)]);
-            }
-
-            var outcome = await publisher.PublishAsync(result.Template!, text, "application/yaml", cancellationToken);
             if (outcome.Created)
             {
                 Log.Published(logger, outcome.Template.Id, outcome.Version, file);

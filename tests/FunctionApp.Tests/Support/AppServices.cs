@@ -40,19 +40,23 @@ internal sealed class AppServices : IDisposable
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(b => b.AddProvider(Logs));
         services.AddSingleton<TimeProvider>(Time);
+        services.AddSingleton(Environment(Environments.Development)); // the worker's host has one
         services.AddJourneyFunctionApp(configuration, FunctionAppSettings.Resolve(configuration, Environment(Environments.Development)));
         services.Replace(ServiceDescriptor.Singleton<IJourneyDataStore>(Data));
         services.Replace(ServiceDescriptor.Singleton<IDeliveryStore>(Delivery));
         services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(DeadLetters));
+        services.Replace(ServiceDescriptor.Singleton<IJourneyIndex>(Index));
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
     public FakeTimeProvider Time { get; } = new(Now);
+    public CapturingLoggerProvider Logs { get; } = new();
     public InMemoryJourneyDataStore Data { get; } = new();
     public InMemoryDeliveryStore Delivery { get; } = new();
     public InMemoryDeadLetterStore DeadLetters { get; } = new();
+    public InMemoryJourneyIndex Index { get; } = new();
     public IServiceProvider Services => _provider;
     public JourneyRegistry Registry => _provider.GetRequiredService<JourneyRegistry>();
 
@@ -80,7 +84,8 @@ internal sealed class AppServices : IDisposable
             scope.Dispose();
         }
 
-        _provider.Dispose();
+        // Some singletons (the Durable client's, Service Bus') are only IAsyncDisposable, as in the worker, which disposes async.
+        _provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 }
 
@@ -96,4 +101,32 @@ internal sealed class ListLogger<T> : ILogger<T>
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         Entries.Add((logLevel, eventId, formatter(state, exception), exception));
+}
+
+/// <summary>Keeps every log entry of every category (a test shows them when the app answered 500).</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturingLoggerProvider provider, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                provider.Entries.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using JourneyOrchestrator.Host.Journeys;
+using JourneyOrchestrator.Api.Journeys;
 using JourneyOrchestrator.Host.Tests.EndToEnd;
 using JourneyOrchestrator.Host.Tests.Support;
 using static JourneyOrchestrator.Host.Tests.Support.Api;

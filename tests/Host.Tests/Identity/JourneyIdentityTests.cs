@@ -1,7 +1,7 @@
 using System.Net;
 using JourneyOrchestrator.Core.Client;
 using JourneyOrchestrator.Core.History;
-using JourneyOrchestrator.Host.Journeys;
+using JourneyOrchestrator.Api.Journeys;
 using JourneyOrchestrator.Host.Tests.Support;
 using JourneyOrchestrator.Templates.Data;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using JourneyOrchestrator.Host.Journeys;
+using JourneyOrchestrator.Api.Journeys;
 using JourneyOrchestrator.Templates.Data;
 
 namespace JourneyOrchestrator.Host.Tests.Identity;

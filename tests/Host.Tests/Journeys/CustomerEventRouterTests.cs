@@ -1,7 +1,7 @@
 using JourneyOrchestrator.Core.Authoring;
-using JourneyOrchestrator.Host.Api;
-using JourneyOrchestrator.Host.Journeys;
-using JourneyOrchestrator.Host.Security;
+using JourneyOrchestrator.Api.Http;
+using JourneyOrchestrator.Api.Journeys;
+using JourneyOrchestrator.Api.Security;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Tests.Support;

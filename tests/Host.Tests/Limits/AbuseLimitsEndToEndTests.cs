@@ -187,5 +187,5 @@ public sealed class AbuseLimitsEndToEndTests(LimitsHost fixture) : IClassFixture
         Assert.Contains("MaxRangeLength", problem["errors"]![0]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
-    private const int EventDataRulesMaxDepth = JourneyOrchestrator.Host.Api.EventDataRules.MaxDepth;
+    private const int EventDataRulesMaxDepth = JourneyOrchestrator.Api.Http.EventDataRules.MaxDepth;
 }
