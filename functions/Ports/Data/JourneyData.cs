@@ -130,7 +130,7 @@ public sealed record JourneyInput
     public List<string>? SeenEventIds { get; init; }
     /// <summary>Made by the interpreter at the first execution and carried across repeats: part of every idempotency key, unique to this run of the instance id.</summary>
     public string? RunId { get; init; }
-    /// <summary>The budget counts of the current hour (<see cref="Interpreter.JourneyBudget"/>), carried across repeats.</summary>
+    /// <summary>The budget counts of the current hour (the interpreter's <c>JourneyBudget</c>), carried across repeats.</summary>
     public Interpreter.BudgetWindow? Budget { get; init; }
     /// <summary>
     /// Set at the start when milestones are configured (<c>Journeys:Milestones</c>): the journey publishes them through
