@@ -249,7 +249,8 @@ public sealed class NewCarPurchaseJourneyTests
         var status = await h.StatusAsync(id);
 
         Assert.Equal("wait-booking-before-invite", status.CurrentStep);
-        Assert.Equal(["testdrive.booked", "quote.sent", "customer.unsubscribed", "contract.signed"], status.WaitingFor);
+        // The step's events, the exit, and the goals that move the journey forward from the communication phase.
+        Assert.Equal(["testdrive.booked", "quote.sent", "customer.unsubscribed", "contract.signed", "vehicle.delivered", "quote.accepted"], status.WaitingFor);
         Assert.Equal(T0.AddDays(1), status.NextTimerDue);
         Assert.Equal(("new-car-purchase", 1, "deal-1"), (status.TemplateId, status.TemplateVersion, status.JourneyKey));
     }

@@ -160,6 +160,22 @@ public sealed class TemplateValidatorTests
     }
 
     [Fact]
+    public void Validate_IfPast_OnlyWithUntilOrUntilData_AndToAStep()
+    {
+        var ok = Step("pause", s => s with { Duration = null, UntilData = "data.deliveryDate", Offset = "-P1D", IfPast = "again" });
+        Assert.Empty(Errors(ok));
+
+        AssertSingle(Step("pause", s => s with { IfPast = "again" }), "steps[5].ifPast",
+            "'ifPast' only applies to 'until' and 'untilData' (a time that can be past when the wait begins).");
+        AssertSingle(Step("pause", s => s with { IfPast = "nowhere" }, ok), "steps[5].ifPast", "No step has the id 'nowhere'.");
+    }
+
+    [Fact]
+    public void Validate_ForwardGoal_NeedsAPhase() =>
+        AssertSingle(Valid() with { Goals = [new GoalSpec { Event = "goal.hit", Goto = "after-goal", Forward = true }] }, "goals[0].forward",
+            "A forward goal needs 'phase': it fires while the journey is in an earlier phase than this one.");
+
+    [Fact]
     public void Validate_BadUntil_IsReported() =>
         AssertSingle(Step("pause", s => s with { Duration = null, Until = "next monday" }), "steps[5].until",
             "'next monday' is not an ISO 8601 date-time such as 2026-06-01T09:00:00+02:00.");

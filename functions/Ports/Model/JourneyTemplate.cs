@@ -56,6 +56,13 @@ public sealed record GoalSpec
     public string Event { get; init; } = "";
     public string? Phase { get; init; }
     public string Goto { get; init; } = "";
+    /// <summary>
+    /// Only forward: the goal fires while the journey's phase comes before <see cref="Phase"/> (in the order of
+    /// <see cref="Phases.All"/>; no phase yet counts as before all). Once the journey is in that phase or a later one, the
+    /// event is left to the steps that wait for it. For milestones a dealer system may send out of order or alone (a car
+    /// delivered without a payment or a delivery date ever sent).
+    /// </summary>
+    public bool Forward { get; init; }
 }
 
 /// <summary>Values of <see cref="StepSpec.Calendar"/>.</summary>
@@ -153,6 +160,12 @@ public sealed record StepSpec
     public string? UntilData { get; init; }
     /// <summary>Added to <see cref="UntilData"/>; may be negative (e.g. <c>-P1D</c>).</summary>
     public string? Offset { get; init; }
+    /// <summary>
+    /// With <see cref="Until"/> or <see cref="UntilData"/>: the step to go to instead of <see cref="Next"/> when the time is
+    /// already past (at or before now) as the wait begins, e.g. to skip a "see you tomorrow" reminder for a test drive
+    /// booked for today. Without it a past time does not wait and goes to <see cref="Next"/>.
+    /// </summary>
+    public string? IfPast { get; init; }
     /// <summary>Wait until the dealer's business hours (now if open).</summary>
     public bool? BusinessHours { get; init; }
     /// <summary>

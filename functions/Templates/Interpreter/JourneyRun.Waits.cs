@@ -14,6 +14,11 @@ internal sealed partial class JourneyRun
     private async Task<StepOutcome> WaitStepAsync(StepSpec step)
     {
         var fireAt = FireAtOf(step);
+        if (fireAt is { } past && past <= Now && step.IfPast is { } instead)
+        {
+            return StepOutcome.To(instead); // the time has passed already: the template's other way
+        }
+
         if (fireAt is null || fireAt <= Now)
         {
             return StepOutcome.To(step.Next!); // nothing to wait for (a date in the past, missing data, or open now)
@@ -154,7 +159,7 @@ internal sealed partial class JourneyRun
         while (true)
 #pragma warning restore DURABLE0011
         {
-            var goals = _template.Goals.Where(g => !_goalsReached.Contains(GoalName(g))).ToList();
+            var goals = _template.Goals.Where(g => !_goalsReached.Contains(GoalName(g)) && (!g.Forward || Before(_phase, g.Phase!))).ToList();
             if (TakeHeld(stepEvents) is { } held)
             {
                 _sinceWait = 0;
@@ -349,6 +354,13 @@ internal sealed partial class JourneyRun
         _escalations.Clear();
         _sinceWait = 0;
         return new Woke(goal.Event, StepOutcome.To(goal.Goto));
+    }
+
+    /// <summary>Whether <paramref name="current"/> (null: none yet) comes before <paramref name="phase"/> in the funnel's order.</summary>
+    private static bool Before(string? current, string phase)
+    {
+        var order = Phases.All.ToList();
+        return current is null || order.IndexOf(current) < order.IndexOf(phase);
     }
 
     private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

@@ -13,7 +13,7 @@ internal static class StepRules
     {
         [StepKinds.Email] = ["email", "category", "sendGridTemplateId", "capped", "next"],
         [StepKinds.Task] = ["task", "title", "dueIn", "onComplete", "escalate", "next"],
-        [StepKinds.Wait] = ["duration", "until", "untilData", "offset", "businessHours", "at", "calendar", "next"],
+        [StepKinds.Wait] = ["duration", "until", "untilData", "offset", "ifPast", "businessHours", "at", "calendar", "next"],
         [StepKinds.WaitForEvent] = ["events", "timeout", "calendar", "on", "onTimeout", "next"],
         [StepKinds.Condition] = ["if", "then", "else"],
         [StepKinds.Split] = ["branches"],

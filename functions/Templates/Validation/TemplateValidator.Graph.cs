@@ -12,7 +12,7 @@ public sealed partial class TemplateValidator
         {
             IEnumerable<string?> targets =
             [
-                step.Next, step.Then, step.Else, step.OnTimeout, step.Goto,
+                step.Next, step.Then, step.Else, step.OnTimeout, step.Goto, step.IfPast,
                 .. (IEnumerable<string>?)step.On?.Values ?? [], .. step.Branches?.Select(b => b.Next) ?? [],
             ];
             return targets.OfType<string>().Where(_stepIndex.ContainsKey).Distinct();
@@ -140,6 +140,8 @@ public sealed partial class TemplateValidator
                     {
                         Edge(step.Next, why);
                     }
+
+                    Edge(step.IfPast, $"'{step.Id}' goes to '{step.IfPast}' at once when its time has passed");
 
                     break;
                 case StepKinds.WaitForEvent:

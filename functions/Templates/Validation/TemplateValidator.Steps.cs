@@ -308,6 +308,16 @@ public sealed partial class TemplateValidator
                 CheckDuration($"{path}.offset", step.Offset, allowNegative: true);
             }
 
+            if (step.IfPast is not null)
+            {
+                if (step.Until is null && step.UntilData is null)
+                {
+                    Add($"{path}.ifPast", "'ifPast' only applies to 'until' and 'untilData' (a time that can be past when the wait begins).");
+                }
+
+                CheckReference($"{path}.ifPast", step.IfPast);
+            }
+
             if (step.BusinessHours == false)
             {
                 Add($"{path}.businessHours", "'businessHours: false' means nothing; leave it out.");

@@ -223,6 +223,11 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
             }
 
             CheckPhase($"{path}.phase", goal.Phase);
+            if (goal.Forward && goal.Phase is null)
+            {
+                Add($"{path}.forward", "A forward goal needs 'phase': it fires while the journey is in an earlier phase than this one.");
+            }
+
             if (string.IsNullOrEmpty(goal.Goto))
             {
                 Add($"{path}.goto", "The goal needs 'goto': the step the journey continues at when the goal event arrives.");
