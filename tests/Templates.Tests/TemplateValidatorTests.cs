@@ -77,7 +77,7 @@ public sealed class TemplateValidatorTests
 
         var error = Assert.Single(errors);
         Assert.Equal("steps[8].kind", error.Path);
-        Assert.Equal("Unknown kind 'sms'; use one of: email, task, wait, waitForEvent, condition, split, setPhase, goal, end, repeat.", error.Message);
+        Assert.Equal("Unknown kind 'sms'; use one of: email, task, wait, waitForEvent, condition, split, setPhase, goal, end, repeat, approval.", error.Message);
     }
 
     [Theory]
@@ -168,6 +168,24 @@ public sealed class TemplateValidatorTests
         AssertSingle(Step("pause", s => s with { IfPast = "again" }), "steps[5].ifPast",
             "'ifPast' only applies to 'until' and 'untilData' (a time that can be past when the wait begins).");
         AssertSingle(Step("pause", s => s with { IfPast = "nowhere" }, ok), "steps[5].ifPast", "No step has the id 'nowhere'.");
+    }
+
+    [Fact]
+    public void Validate_Approval_NeedsItsFields_AndChecksThem()
+    {
+        var approval = new StepSpec
+        {
+            Id = "approve", Kind = "approval", Title = "Approve {{ data.discount }}%", Approver = "sales-manager", Timeout = "P2D",
+            OnApproved = "wait", OnRejected = "pause", OnTimeout = "done",
+        };
+        var ok = Valid() with { Steps = [.. Valid().Steps.Select(s => s.Id == "hello" ? s with { Next = "approve" } : s), approval] };
+        Assert.Empty(Errors(ok));
+
+        var missing = Valid() with { Steps = [.. ok.Steps.Select(s => s.Id == "approve" ? s with { Approver = null, OnRejected = null } : s)] };
+        Assert.Equal(["steps[9].approver", "steps[9].onRejected"], Errors(missing).Select(e => e.Path).Order());
+
+        var wrong = Valid() with { Steps = [.. ok.Steps.Select(s => s.Id == "approve" ? s with { Timeout = "2 days", OnApproved = "nowhere", Approver = " " } : s)] };
+        Assert.Equal(["steps[9].approver", "steps[9].onApproved", "steps[9].timeout"], Errors(wrong).Select(e => e.Path).Order());
     }
 
     [Fact]

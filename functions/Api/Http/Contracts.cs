@@ -83,6 +83,16 @@ public sealed record CompleteTaskRequest
     public string? Notes { get; init; }
 }
 
+/// <summary><c>POST /api/tasks/{id}/approve</c> and <c>/reject</c>: who decides, in which role (the approval's approver), and why.</summary>
+public sealed record DecideApprovalRequest
+{
+    /// <summary>The person deciding (their id or name in the dealer's systems), e.g. jan.jansen.</summary>
+    public string? By { get; init; }
+    /// <summary>The role they decide in: must be the approval's approver (e.g. sales-manager).</summary>
+    public string? Role { get; init; }
+    public string? Notes { get; init; }
+}
+
 /// <summary><c>POST /api/dev/clock/advance</c>: exactly one of <see cref="By"/> and <see cref="To"/>.</summary>
 public sealed record AdvanceClockRequest
 {

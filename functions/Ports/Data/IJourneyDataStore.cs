@@ -25,7 +25,7 @@ public interface IJourneyDataStore : IAsyncDisposable
     Task<SalesTask?> GetTaskAsync(string taskId, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<SalesTask>> ListTasksAsync(string? dealerId, string? status, CancellationToken cancellationToken = default);
     /// <summary>Completes an open task; a completed one is returned unchanged; null when unknown.</summary>
-    Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default);
+    Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, string? completedBy = null, CancellationToken cancellationToken = default);
     /// <summary>
     /// Sets the <see cref="SalesTask.Assignee"/> of an open task and returns it (idempotent: the same assignee again changes
     /// nothing); a completed task is returned unchanged; null when unknown.

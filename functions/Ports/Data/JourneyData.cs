@@ -53,6 +53,8 @@ public sealed record SalesTask
     public DateTimeOffset? CompletedAt { get; init; }
     public string? Outcome { get; init; }
     public string? Notes { get; init; }
+    /// <summary>Who completed it, when the caller said so (an approval's decider).</summary>
+    public string? CompletedBy { get; init; }
     /// <summary>Event raised into the journey on completion.</summary>
     public string? OnCompleteEvent { get; init; }
     /// <summary>
@@ -193,4 +195,13 @@ public static class JourneyNames
     public const string JourneyKeyTag = "journeyKey";
     /// <summary>Event raised when a task completes and its step names no <c>onComplete</c> event.</summary>
     public const string TaskCompletedEvent = "task.completed";
+    /// <summary>Raised by <c>POST /api/tasks/{id}/approve</c> and <c>/reject</c> into an approval's journey (data: taskId, outcome, decidedBy, role, notes).</summary>
+    public const string ApprovalDecidedEvent = "approval.decided";
+}
+
+/// <summary>The outcomes of an approval task.</summary>
+public static class ApprovalOutcomes
+{
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
 }

@@ -97,8 +97,15 @@ public static class StepKinds
     public const string End = "end";
     /// <summary>Start over at <see cref="StepSpec.Goto"/> as a fresh execution (ContinueAsNew), e.g. the yearly service loop. <see cref="StepSpec.Times"/> bounds it.</summary>
     public const string Repeat = "repeat";
+    /// <summary>
+    /// Ask a person to approve: a task for <see cref="StepSpec.Approver"/> (<see cref="StepSpec.Title"/>, optional
+    /// <see cref="StepSpec.Task"/>, <see cref="StepSpec.DueIn"/>), decided through <c>POST /api/tasks/{id}/approve</c> or
+    /// <c>/reject</c>; then <see cref="StepSpec.OnApproved"/> or <see cref="StepSpec.OnRejected"/>, and after
+    /// <see cref="StepSpec.Timeout"/> without a decision <see cref="StepSpec.OnTimeout"/>.
+    /// </summary>
+    public const string Approval = "approval";
 
-    public static readonly IReadOnlyList<string> All = [Email, Task, Wait, WaitForEvent, Condition, Split, SetPhase, Goal, End, Repeat];
+    public static readonly IReadOnlyList<string> All = [Email, Task, Wait, WaitForEvent, Condition, Split, SetPhase, Goal, End, Repeat, Approval];
 }
 
 /// <summary>The phases of the car-purchase literature (AIDA-A).</summary>
@@ -185,6 +192,12 @@ public sealed record StepSpec
     public List<string>? Events { get; init; }
     /// <summary>ISO 8601 duration; without it the step waits for ever (exit and goal events still apply).</summary>
     public string? Timeout { get; init; }
+
+    // ---- approval ----
+    /// <summary>Who decides an <c>approval</c>: the role (or person) the dealer's CRM knows, e.g. <c>sales-manager</c>; the task's assignee.</summary>
+    public string? Approver { get; init; }
+    public string? OnApproved { get; init; }
+    public string? OnRejected { get; init; }
     /// <summary>Event name to the step it leads to; events without an entry continue at <see cref="Next"/>.</summary>
     public Dictionary<string, string>? On { get; init; }
     public string? OnTimeout { get; init; }

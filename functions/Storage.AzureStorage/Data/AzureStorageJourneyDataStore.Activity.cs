@@ -60,11 +60,11 @@ public sealed partial class AzureStorageJourneyDataStore
         return [.. tasks.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id, StringComparer.Ordinal)];
     }
 
-    public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, string? completedBy = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(taskId);
         ArgumentNullException.ThrowIfNull(outcome);
-        return ChangeOpenTaskAsync(taskId, task => task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now }, cancellationToken);
+        return ChangeOpenTaskAsync(taskId, task => task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now, CompletedBy = completedBy }, cancellationToken);
     }
 
     public Task<SalesTask?> ReassignTaskAsync(string taskId, string assignee, CancellationToken cancellationToken = default)

@@ -262,7 +262,7 @@ public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
             return ReadRecords<SalesTask>(command);
         }, cancellationToken);
 
-    public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, string? completedBy = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(taskId);
         ArgumentNullException.ThrowIfNull(outcome);
@@ -274,7 +274,7 @@ public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
                 return task;
             }
 
-            var completed = task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now };
+            var completed = task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now, CompletedBy = completedBy };
             session.Command("UPDATE tasks SET status = $status, record = $record WHERE task_id = $id")
                 .Bind("$id", taskId).Bind("$status", completed.Status).Bind("$record", JsonSerializer.Serialize(completed, Json))
                 .ExecuteNonQuery();

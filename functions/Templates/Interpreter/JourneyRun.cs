@@ -165,6 +165,8 @@ internal sealed partial class JourneyRun
                 return StepOutcome.Finish(Result("end"));
             case StepKinds.Repeat:
                 return Repeat(step);
+            case StepKinds.Approval:
+                return await ApprovalStepAsync(step);
             default:
                 throw new InvalidOperationException($"Step '{step.Id}' has unknown kind '{step.Kind}'.");
         }

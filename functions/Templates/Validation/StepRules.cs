@@ -21,6 +21,7 @@ internal static class StepRules
         [StepKinds.Goal] = ["goal", "next"],
         [StepKinds.End] = [],
         [StepKinds.Repeat] = ["goto", "times"],
+        [StepKinds.Approval] = ["task", "title", "approver", "dueIn", "timeout", "calendar", "onApproved", "onRejected", "onTimeout"],
     };
 
     public static readonly IReadOnlyDictionary<string, string[]> Required = new Dictionary<string, string[]>(StringComparer.Ordinal)
@@ -35,6 +36,7 @@ internal static class StepRules
         [StepKinds.Goal] = ["goal", "next"],
         [StepKinds.End] = [],
         [StepKinds.Repeat] = ["goto"],
+        [StepKinds.Approval] = ["title", "approver", "timeout", "onApproved", "onRejected", "onTimeout"],
     };
 
     private static readonly (string Name, PropertyInfo Property)[] Properties =

@@ -12,7 +12,7 @@ public sealed partial class TemplateValidator
         {
             IEnumerable<string?> targets =
             [
-                step.Next, step.Then, step.Else, step.OnTimeout, step.Goto, step.IfPast,
+                step.Next, step.Then, step.Else, step.OnTimeout, step.Goto, step.IfPast, step.OnApproved, step.OnRejected,
                 .. (IEnumerable<string>?)step.On?.Values ?? [], .. step.Branches?.Select(b => b.Next) ?? [],
             ];
             return targets.OfType<string>().Where(_stepIndex.ContainsKey).Distinct();
@@ -157,6 +157,15 @@ public sealed partial class TemplateValidator
                         && TemplateValidationOptions.ShortestOf(timeout) < options.MinimumLoopWait)
                     {
                         Edge(step.OnTimeout ?? step.Next, $"'{step.Id}' times out after {step.Timeout}");
+                    }
+
+                    break;
+                case StepKinds.Approval:
+                    // A person decides (a real wait); only a timeout shorter than the minimum goes round at once.
+                    if (step.Timeout is not null && IsoDuration.TryParse(step.Timeout, allowNegative: false, out var approvalTimeout)
+                        && TemplateValidationOptions.ShortestOf(approvalTimeout) < options.MinimumLoopWait)
+                    {
+                        Edge(step.OnTimeout, $"'{step.Id}' times out after {step.Timeout}");
                     }
 
                     break;

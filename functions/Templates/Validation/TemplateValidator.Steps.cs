@@ -50,6 +50,9 @@ public sealed partial class TemplateValidator
                 case StepKinds.Task:
                     CheckTask(path, step);
                     break;
+                case StepKinds.Approval:
+                    CheckApproval(path, step);
+                    break;
                 case StepKinds.Wait:
                     CheckWait(path, step);
                     break;
@@ -172,6 +175,25 @@ public sealed partial class TemplateValidator
             if (step.Escalate is not null)
             {
                 CheckEscalate($"{path}.escalate", step.Escalate);
+            }
+        }
+
+        private void CheckApproval(string path, StepSpec step)
+        {
+            CheckTask(path, step);
+            if (step.Approver is not null && (step.Approver.Trim().Length is 0 or > 200 || step.Approver.Any(char.IsControl)))
+            {
+                Add($"{path}.approver", "The approver is a role or person your CRM knows: 1-200 characters, no control characters.");
+            }
+
+            CheckDuration($"{path}.timeout", step.Timeout, allowNegative: false);
+            CheckCalendar(path, step);
+            foreach (var (name, target) in new[] { ("onApproved", step.OnApproved), ("onRejected", step.OnRejected), ("onTimeout", step.OnTimeout) })
+            {
+                if (target is not null)
+                {
+                    CheckReference($"{path}.{name}", target);
+                }
             }
         }
 

@@ -274,8 +274,8 @@ public sealed class ErasureCrashTests : IAsyncLifetime
         public Task<SalesTask?> GetTaskAsync(string taskId, CancellationToken cancellationToken = default) => inner.GetTaskAsync(taskId, cancellationToken);
         public Task<IReadOnlyList<SalesTask>> ListTasksAsync(string? dealerId, string? status, CancellationToken cancellationToken = default) => inner.ListTasksAsync(dealerId, status, cancellationToken);
         public Task<SalesTask?> ReassignTaskAsync(string taskId, string assignee, CancellationToken cancellationToken = default) => inner.ReassignTaskAsync(taskId, assignee, cancellationToken);
-        public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.CompleteTaskAsync(taskId, outcome, notes, now, cancellationToken);
+        public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, string? completedBy = null, CancellationToken cancellationToken = default) =>
+            inner.CompleteTaskAsync(taskId, outcome, notes, now, completedBy, cancellationToken);
         public Task<bool> AddTouchpointAsync(Touchpoint touchpoint, CancellationToken cancellationToken = default) => inner.AddTouchpointAsync(touchpoint, cancellationToken);
         public Task<IReadOnlyList<Touchpoint>> ListTouchpointsAsync(string journeyId, CancellationToken cancellationToken = default) => inner.ListTouchpointsAsync(journeyId, cancellationToken);
         public Task<bool> AddMailAsync(MailboxMessage message, CancellationToken cancellationToken = default) => inner.AddMailAsync(message, cancellationToken);

@@ -219,10 +219,10 @@ public abstract partial class JourneyDataStoreConformanceTests : IAsyncLifetime
     {
         await Store.CreateTaskAsync(NewTask("t1", "dealer-a"));
 
-        var first = await Store.CompleteTaskAsync("t1", "booked", "Friday 10:00", T0.AddHours(1));
-        var second = await Store.CompleteTaskAsync("t1", "no-answer", null, T0.AddHours(2));
+        var first = await Store.CompleteTaskAsync("t1", "booked", "Friday 10:00", T0.AddHours(1), completedBy: "jan.jansen");
+        var second = await Store.CompleteTaskAsync("t1", "no-answer", null, T0.AddHours(2), completedBy: "piet");
 
-        Assert.Equal((TaskStatuses.Completed, "booked", "Friday 10:00", T0.AddHours(1)), (first!.Status, first.Outcome, first.Notes, first.CompletedAt));
+        Assert.Equal((TaskStatuses.Completed, "booked", "Friday 10:00", T0.AddHours(1), "jan.jansen"), (first!.Status, first.Outcome, first.Notes, first.CompletedAt, first.CompletedBy));
         Assert.Equal(first, second);
         Assert.Equal(first, await Store.GetTaskAsync("t1"));
         Assert.Null(await Store.CompleteTaskAsync("unknown", "x", null, T0));

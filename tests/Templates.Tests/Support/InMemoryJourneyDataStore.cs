@@ -133,7 +133,7 @@ public sealed class InMemoryJourneyDataStore : IJourneyDataStore
         }
     }
 
-    public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<SalesTask?> CompleteTaskAsync(string taskId, string outcome, string? notes, DateTimeOffset now, string? completedBy = null, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
@@ -144,7 +144,7 @@ public sealed class InMemoryJourneyDataStore : IJourneyDataStore
 
             if (task.Status == TaskStatuses.Open)
             {
-                task = _tasks[taskId] = task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now };
+                task = _tasks[taskId] = task with { Status = TaskStatuses.Completed, Outcome = outcome, Notes = notes, CompletedAt = now, CompletedBy = completedBy };
             }
 
             return Task.FromResult<SalesTask?>(task);
