@@ -49,6 +49,7 @@ public static class JourneyApiExtensions
         services.AddSingleton(settings.Host);
         services.AddSingleton(settings.TemplateLimits);
         services.AddSingleton<TemplatePublisher>();
+        services.AddSingleton<Templates.Emails.EmailContentValidator>();
         services.AddSingleton(new JourneyIds(settings.ErasureHashKey)); // keyed with the erasure hash key (one secret), under its own label
         services.AddSingleton<JourneyLookup>();
         services.AddSingleton<JourneyStarter>();
@@ -114,6 +115,7 @@ public static class JourneyApiExtensions
         routes.MapCustomerEndpoints();
         routes.MapErasureEndpoints();
         routes.MapTemplateEndpoints();
+        routes.MapEmailEndpoints();
         routes.MapTaskEndpoints();
         routes.MapDeliveryEndpoints();
         routes.MapDeadLetterEndpoints().RequireAuthorization(Roles.AdminPolicy);

@@ -341,7 +341,7 @@ public sealed class TemplateValidatorTests
 
     [Fact]
     public void Validate_MissingEmailTemplate_IsReported() =>
-        AssertSingle(Step("hello", s => s with { Email = "nope" }), "steps[0].email", "There is no e-mail template 'nope' (expected emails/nope.liquid).");
+        AssertSingle(Step("hello", s => s with { Email = "nope" }), "steps[0].email", "There is no e-mail 'nope': publish it with PUT /api/emails/nope, or ship emails/nope.liquid.");
 
     [Fact]
     public void Validate_EmailTemplateWithoutSubjectLine_IsReported()

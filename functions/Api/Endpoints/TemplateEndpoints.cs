@@ -71,7 +71,7 @@ public static class TemplateEndpoints
     {
         CheckId(id);
         var (text, contentType) = await RequestBody.ReadTemplateAsync(request, cancellationToken, publisher.Limits.MaxDocumentBytes);
-        var result = publisher.ValidateUpload(text, contentType);
+        var result = await publisher.ValidateUploadAsync(text, contentType, cancellationToken);
         var errors = TemplatePublisher.Errors(result, id);
         if (result.Template is null || errors.Count > 0)
         {
@@ -88,7 +88,7 @@ public static class TemplateEndpoints
     private static async Task<Ok<TemplateValidation>> ValidateAsync(HttpRequest request, TemplatePublisher publisher, CancellationToken cancellationToken)
     {
         var (text, contentType) = await RequestBody.ReadTemplateAsync(request, cancellationToken, publisher.Limits.MaxDocumentBytes);
-        var errors = TemplatePublisher.Errors(publisher.ValidateUpload(text, contentType), expectedId: null);
+        var errors = TemplatePublisher.Errors(await publisher.ValidateUploadAsync(text, contentType, cancellationToken), expectedId: null);
         return TypedResults.Ok(new TemplateValidation(errors.Count == 0, errors));
     }
 

@@ -19,7 +19,7 @@ public sealed record PublishOutcome(JourneyTemplate Template, int Version, bool 
 /// <see cref="TemplateLimits"/> (<c>Journeys:Templates:Limits</c>).
 /// </summary>
 public sealed class TemplatePublisher(
-    IJourneyDataStore store, CachingTemplateCatalog catalog, TemplateValidator validator, TimeProvider time, TemplateLimits limits)
+    IJourneyDataStore store, CachingTemplateCatalog catalog, TemplateValidator validator, TimeProvider time, TemplateLimits limits, IEmailContentStore? emails = null)
 {
     private static readonly JsonSerializerOptions Canonical = new(JsonSerializerDefaults.Web);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
@@ -33,11 +33,13 @@ public sealed class TemplatePublisher(
     /// </summary>
     public TemplateValidationResult Validate(string text, string contentType) => validator.LoadAndValidate(text, contentType, limits);
 
-    /// <summary>As <see cref="Validate(string, string)"/> for an upload: a document past a limit is refused.</summary>
+    /// <summary>As <see cref="Validate(string, string)"/> for an upload (the API-authored e-mails known): a document past a limit is refused.</summary>
     /// <exception cref="ApiProblemException">413 (<c>MaxDocumentBytes</c>) or 422 (a structure limit) naming the limit, its value and where it was hit.</exception>
-    public TemplateValidationResult ValidateUpload(string text, string contentType)
+    public async Task<TemplateValidationResult> ValidateUploadAsync(string text, string contentType, CancellationToken cancellationToken)
     {
-        var result = Validate(text, contentType);
+        // E-mails published through the API count as known (they were validated when published).
+        var authored = emails is null ? null : (await emails.ListEmailsAsync(cancellationToken)).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        var result = validator.LoadAndValidate(text, contentType, limits, authored);
         return result.LimitExceeded is { } exceeded ? throw LimitProblem(exceeded) : result;
     }
 
@@ -77,7 +79,11 @@ public sealed class TemplatePublisher(
         return errors;
     }
 
-    /// <summary>Publishes a valid template unless the latest version has the same content.</summary>
+    /// <summary>
+    /// Publishes a valid template unless the latest version has the same content and pins the same e-mail versions. The
+    /// version pins the latest version of every API-authored e-mail its steps use: journeys of it render those, whatever is
+    /// published later (publish the template again to take a newer e-mail).
+    /// </summary>
     public async Task<PublishOutcome> PublishAsync(JourneyTemplate template, string source, string contentType, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(template);
@@ -85,14 +91,15 @@ public sealed class TemplatePublisher(
         await gate.WaitAsync(cancellationToken);
         try
         {
+            var pins = await PinsAsync(template, cancellationToken);
             var latest = await store.GetTemplateAsync(template.Id, null, cancellationToken);
-            if (latest is not null && SameContent(latest.Template, template))
+            if (latest is not null && SameContent(latest.Template, template) && SamePins(latest.EmailVersions, pins))
             {
                 catalog.Add(latest.Template);
                 return new PublishOutcome(latest.Template, latest.Template.Version, Created: false);
             }
 
-            var version = await store.PublishTemplateAsync(template with { Version = 0 }, source, contentType, time.GetUtcNow(), cancellationToken);
+            var version = await store.PublishTemplateAsync(template with { Version = 0 }, source, contentType, time.GetUtcNow(), pins, cancellationToken);
             var published = template with { Version = version };
             catalog.Add(published);
             return new PublishOutcome(published, version, Created: true);
@@ -102,6 +109,29 @@ public sealed class TemplatePublisher(
             gate.Release();
         }
     }
+
+    /// <summary>The latest version of each API-authored e-mail the template's steps use.</summary>
+    private async Task<Dictionary<string, int>> PinsAsync(JourneyTemplate template, CancellationToken cancellationToken)
+    {
+        var pins = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (emails is null)
+        {
+            return pins;
+        }
+
+        foreach (var name in template.Steps.Select(s => s.Email).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (await emails.GetEmailAsync(name, null, cancellationToken) is { } email)
+            {
+                pins[name] = email.Version;
+            }
+        }
+
+        return pins;
+    }
+
+    private static bool SamePins(IReadOnlyDictionary<string, int> a, Dictionary<string, int> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
 
     /// <summary>
     /// Publishes every <c>*.yaml</c> / <c>*.yml</c> of <paramref name="folder"/> (in name order) that differs from its latest

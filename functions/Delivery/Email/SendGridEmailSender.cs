@@ -99,6 +99,11 @@ public sealed partial class SendGridEmailSender : IEmailSender
         else
         {
             message.SetSubject(email.Subject);
+            if (email.TextBody is { Length: > 0 } text)
+            {
+                message.AddContent(MimeType.Text, text); // SendGrid wants text/plain before text/html
+            }
+
             message.AddContent(MimeType.Html, email.HtmlBody);
         }
 

@@ -67,6 +67,7 @@ public static class JourneyStorageExtensions
                 services.AddSingleton(_ => new SqliteJourneyDataStore(new SqliteStoreOptions { Path = settings.DataDatabasePath }));
                 services.AddSingleton<IJourneyDataStore>(sp => sp.GetRequiredService<SqliteJourneyDataStore>());
                 services.AddSingleton<IJourneyIndex>(sp => sp.GetRequiredService<SqliteJourneyDataStore>());
+                services.AddSingleton<IEmailContentStore>(sp => sp.GetRequiredService<SqliteJourneyDataStore>());
                 // The delivery ledger, suppressions, webhook ids and dead letters: one more file beside the others.
                 services.Replace(ServiceDescriptor.Singleton<IDeliveryStore>(_ => new SqliteDeliveryStore(settings.DeliveryDatabasePath)));
                 break;

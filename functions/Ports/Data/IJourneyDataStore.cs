@@ -11,7 +11,11 @@ public interface IJourneyDataStore : IAsyncDisposable
     Task InitializeAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Stores a new immutable version (previous latest + 1) and returns it.</summary>
-    Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Stores the next version of <paramref name="template"/>, with the versions of the API-authored e-mails it renders
+    /// (<paramref name="emailVersions"/>: the ones current at this publish, by name), and returns its version.
+    /// </summary>
+    Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, IReadOnlyDictionary<string, int>? emailVersions = null, CancellationToken cancellationToken = default);
     /// <summary>A version, or the latest when <paramref name="version"/> is null; null when unknown.</summary>
     Task<PublishedTemplate?> GetTemplateAsync(string id, int? version = null, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<TemplateSummary>> ListTemplatesAsync(CancellationToken cancellationToken = default);

@@ -26,7 +26,11 @@ public sealed record ConsentSettings
 }
 
 /// <summary>A published, immutable template version with the document it was published from.</summary>
-public sealed record PublishedTemplate(JourneyTemplate Template, string Source, string ContentType, DateTimeOffset PublishedAt);
+public sealed record PublishedTemplate(JourneyTemplate Template, string Source, string ContentType, DateTimeOffset PublishedAt)
+{
+    /// <summary>The API-authored e-mails this version renders, pinned at its publish: name → version (empty: only shipped e-mails).</summary>
+    public IReadOnlyDictionary<string, int> EmailVersions { get; init; } = new Dictionary<string, int>();
+}
 
 public sealed record TemplateSummary(string Id, string Name, int LatestVersion, DateTimeOffset PublishedAt, IReadOnlyList<string> EntryEvents);
 

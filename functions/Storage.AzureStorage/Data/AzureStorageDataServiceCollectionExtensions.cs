@@ -27,6 +27,7 @@ public static class AzureStorageDataServiceCollectionExtensions
             new AzureStorageJourneyDataStore(options, sp.GetService<ILoggerFactory>()?.CreateLogger<AzureStorageJourneyDataStore>())));
         services.Replace(ServiceDescriptor.Singleton<IJourneyDataStore>(sp => sp.GetRequiredService<AzureStorageJourneyDataStore>()));
         services.Replace(ServiceDescriptor.Singleton<IJourneyIndex>(sp => sp.GetRequiredService<AzureStorageJourneyDataStore>()));
+        services.Replace(ServiceDescriptor.Singleton<IEmailContentStore>(sp => sp.GetRequiredService<AzureStorageJourneyDataStore>()));
         services.Replace(ServiceDescriptor.Singleton(sp =>
             new AzureStorageDeliveryStore(options, sp.GetService<ILoggerFactory>()?.CreateLogger<AzureStorageDeliveryStore>())));
         services.Replace(ServiceDescriptor.Singleton<IDeliveryStore>(sp => sp.GetRequiredService<AzureStorageDeliveryStore>()));

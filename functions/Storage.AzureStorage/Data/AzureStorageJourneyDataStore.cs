@@ -29,7 +29,7 @@ namespace JourneyOrchestrator.Storage.AzureStorage.Data;
 /// <para>Ties are ordered as follows: tasks with the same creation time by id; touchpoints with the same time by insertion
 /// (the row's timestamp); mail newest first by the counter (insertion order), as the SQLite store does.</para>
 /// </remarks>
-public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
+public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore, IEmailContentStore
 {
     private readonly DataTables _data;
     private readonly TableClient _templates;
@@ -39,6 +39,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
     private readonly TableClient _mailbox;
     private readonly TableClient _erasures;
     private readonly TableClient _journeys;
+    private readonly TableClient _emails;
     private readonly OperationTracker _operations = new();
     private readonly SemaphoreSlim _initializeGate = new(1, 1);
     private volatile bool _initialized;
@@ -54,6 +55,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
         _mailbox = _data.Table("Mailbox");
         _erasures = _data.Table("Erasures");
         _journeys = _data.Table("Journeys");
+        _emails = _data.Table("Emails");
     }
 
     internal TableClient TemplatesTable => _templates;
@@ -74,7 +76,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
         {
             if (!_initialized)
             {
-                await _data.CreateAsync([_templates, _customers, _tasks, _touchpoints, _mailbox, _erasures, _journeys], cancellationToken).ConfigureAwait(false);
+                await _data.CreateAsync([_templates, _customers, _tasks, _touchpoints, _mailbox, _erasures, _journeys, _emails], cancellationToken).ConfigureAwait(false);
                 _initialized = true;
             }
         }
@@ -89,7 +91,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
 
     // ---- templates ---------------------------------------------------------------------------
 
-    public async Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, IReadOnlyDictionary<string, int>? emailVersions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(source);
@@ -110,7 +112,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
                 [nameof(TemplateColumns.EntryEvents)] = DataTables.Serialize(template.Entry?.Events ?? []),
                 [nameof(TemplateColumns.ContentType)] = contentType,
             };
-            await _data.SetRecordAsync(entity, new StoredTemplate(template with { Version = version }, now), "templates", cancellationToken).ConfigureAwait(false);
+            await _data.SetRecordAsync(entity, new StoredTemplate(template with { Version = version }, now, emailVersions), "templates", cancellationToken).ConfigureAwait(false);
             await _data.SetTextAsync(entity, nameof(TemplateColumns.Source), source, "templates", cancellationToken).ConfigureAwait(false);
             if (await _data.TryAddAsync(_templates, entity, cancellationToken).ConfigureAwait(false))
             {
@@ -137,7 +139,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
 
         var stored = await _data.GetRecordAsync<StoredTemplate>(row, cancellationToken).ConfigureAwait(false);
         var source = await _data.GetTextAsync(row, nameof(TemplateColumns.Source), cancellationToken).ConfigureAwait(false) ?? string.Empty;
-        return new PublishedTemplate(stored.Template, source, row.GetString(nameof(TemplateColumns.ContentType)), stored.PublishedAt);
+        return new PublishedTemplate(stored.Template, source, row.GetString(nameof(TemplateColumns.ContentType)), stored.PublishedAt) { EmailVersions = stored.EmailVersions ?? new Dictionary<string, int>() };
     }
 
     public async Task<IReadOnlyList<TemplateSummary>> ListTemplatesAsync(CancellationToken cancellationToken = default)
@@ -235,7 +237,7 @@ public sealed partial class AzureStorageJourneyDataStore : IJourneyDataStore
     }
 
     /// <summary>The stored form of a template version: the template (version assigned) and when it was published.</summary>
-    private sealed record StoredTemplate(JourneyTemplate Template, DateTimeOffset PublishedAt);
+    private sealed record StoredTemplate(JourneyTemplate Template, DateTimeOffset PublishedAt, IReadOnlyDictionary<string, int>? EmailVersions = null);
 
     /// <summary>Column names of a template version row (besides <c>Record</c>/<c>RecordBlob</c> and <c>Source</c>/<c>SourceBlob</c>).</summary>
     private enum TemplateColumns

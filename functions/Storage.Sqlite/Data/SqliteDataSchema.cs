@@ -2,7 +2,7 @@ namespace JourneyOrchestrator.Storage.Sqlite.Data;
 
 /// <summary>
 /// The versioned schema of the product data file (<c>journeys-data.db</c>): templates, customers, sales tasks, touchpoints,
-/// the development mailbox, erasure records (2) and the journey index (3). <see cref="CurrentVersion"/> is what this build writes; each entry of <see cref="Migrations"/>
+/// the development mailbox, erasure records (2), the journey index (3) and the API-authored e-mails (4). <see cref="CurrentVersion"/> is what this build writes; each entry of <see cref="Migrations"/>
 /// takes the schema from version <c>index</c> to <c>index + 1</c>. Never edit a shipped migration: add the next one.
 /// </summary>
 /// <remarks>
@@ -11,7 +11,7 @@ namespace JourneyOrchestrator.Storage.Sqlite.Data;
 /// </remarks>
 internal static class SqliteDataSchema
 {
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     private static readonly string[] Migrations =
     [
@@ -108,6 +108,17 @@ internal static class SqliteDataSchema
         CREATE INDEX ix_journeys_template ON journeys (template_id, created_order, journey_id);
         CREATE INDEX ix_journeys_dealer ON journeys (dealer_id, created_order, journey_id);
         CREATE INDEX ix_journeys_created ON journeys (created_order, journey_id);
+        """,
+
+        // 3 -> 4: e-mails authored through the API, versioned (IEmailContentStore).
+        """
+        CREATE TABLE emails (
+            name         TEXT    NOT NULL,
+            version      INTEGER NOT NULL,
+            published_at INTEGER NOT NULL,
+            record       TEXT    NOT NULL,
+            PRIMARY KEY (name, version)
+        ) WITHOUT ROWID;
         """,
     ];
 

@@ -24,7 +24,7 @@ namespace JourneyOrchestrator.Storage.Sqlite.Data;
 /// Publishing assigns the next version inside the writer's transaction, so concurrent publishes never share a version.</para>
 /// <para>Times are ordered to the millisecond; records are returned exactly as written (JSON).</para>
 /// </remarks>
-public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
+public sealed partial class SqliteJourneyDataStore : IJourneyDataStore, IEmailContentStore
 {
     /// <summary>The file name the host uses in its data folder.</summary>
     public const string DefaultFileName = "journeys-data.db";
@@ -91,7 +91,7 @@ public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
 
     // ---- templates ---------------------------------------------------------------------------
 
-    public Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, IReadOnlyDictionary<string, int>? emailVersions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(source);
@@ -110,7 +110,7 @@ public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
                 .Bind("$id", template.Id).Bind("$version", version).Bind("$name", template.Name)
                 .Bind("$at", now.ToUnixTimeMilliseconds())
                 .Bind("$entry", JsonSerializer.Serialize(template.Entry?.Events ?? [], Json))
-                .Bind("$record", JsonSerializer.Serialize(new StoredTemplate(stored, now), Json))
+                .Bind("$record", JsonSerializer.Serialize(new StoredTemplate(stored, now, emailVersions), Json))
                 .Bind("$source", source).Bind("$type", contentType)
                 .ExecuteNonQuery();
             return version;
@@ -132,7 +132,7 @@ public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
             }
 
             var stored = Deserialize<StoredTemplate>(reader.GetString(0));
-            return new PublishedTemplate(stored.Template, reader.GetString(1), reader.GetString(2), stored.PublishedAt);
+            return new PublishedTemplate(stored.Template, reader.GetString(1), reader.GetString(2), stored.PublishedAt) { EmailVersions = stored.EmailVersions ?? new Dictionary<string, int>() };
         }, cancellationToken);
     }
 
@@ -546,5 +546,5 @@ public sealed partial class SqliteJourneyDataStore : IJourneyDataStore
         new("The SQLite data store is not initialized: call InitializeAsync first.");
 
     /// <summary>The stored form of a template version: the template (version assigned) and when it was published.</summary>
-    private sealed record StoredTemplate(JourneyTemplate Template, DateTimeOffset PublishedAt);
+    private sealed record StoredTemplate(JourneyTemplate Template, DateTimeOffset PublishedAt, IReadOnlyDictionary<string, int>? EmailVersions = null);
 }

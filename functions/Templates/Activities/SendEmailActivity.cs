@@ -34,7 +34,8 @@ public sealed class SendEmailActivity(
     IDeliveryStore? delivery = null,
     EmailDeliveryOptions? policy = null,
     IUnsubscribeLinks? unsubscribeLinks = null,
-    ErasureHasher? erasureHasher = null)
+    ErasureHasher? erasureHasher = null,
+    IEmailContentStore? emails = null)
     : TaskActivity<SendEmailRequest, SendEmailResult>
 {
     private readonly ErasureHasher _hasher = erasureHasher ?? new ErasureHasher();
@@ -44,6 +45,30 @@ public sealed class SendEmailActivity(
     /// <summary>Back-off before delivery attempt <paramref name="nextAttempt"/> when the provider gave no Retry-After: 30 s doubling, at most 10 min.</summary>
     public static TimeSpan Backoff(int nextAttempt) =>
         TimeSpan.FromSeconds(Math.Min(600, 30 * Math.Pow(2, Math.Max(0, nextAttempt - 2))));
+
+    /// <summary>
+    /// The content to render: the version of an e-mail published through the API that the journey's template version pinned
+    /// when it was published (the latest when the template is not in the store), in the customer's locale
+    /// (exactly, by language, else the e-mail's default); else the shipped <c>{name}.liquid</c>. Null when neither exists.
+    /// </summary>
+    private async Task<EmailLocaleContent?> ContentAsync(SendEmailRequest input, string? locale, CancellationToken cancellationToken)
+    {
+        if (emails is not null)
+        {
+            var template = await store.GetTemplateAsync(input.TemplateId, input.TemplateVersion, cancellationToken);
+            // The version its template pinned; the latest when the template is not in the store (a test catalog).
+            EmailContent? pinned = template is null ? await emails.GetEmailAsync(input.Email, null, cancellationToken)
+                : template.EmailVersions.TryGetValue(input.Email, out var version) ? await emails.GetEmailAsync(input.Email, version, cancellationToken)
+                : null;
+            if (pinned is not null)
+            {
+                return pinned.For(locale);
+            }
+        }
+
+        var source = templates.Get(input.Email);
+        return source is not null && EmailTemplateText.TryParse(source, out _) is { } file ? new EmailLocaleContent { Subject = file.Subject, Html = file.Body } : null;
+    }
 
     public override async Task<SendEmailResult> RunAsync(TaskActivityContext context, SendEmailRequest input)
     {
@@ -113,18 +138,19 @@ public sealed class SendEmailActivity(
             model["unsubscribe"] = new JsonObject { ["url"] = unsubscribe.AbsoluteUri };
         }
 
-        var source = templates.Get(input.Email);
-        var text = source is null ? null : EmailTemplateText.TryParse(source, out _);
+        var text = await ContentAsync(input, customer["locale"]?.ToString(), cancellationToken);
         if (text is null)
         {
             return await RecordAsync(key, input, EmailStatuses.Failed, $"e-mail template '{input.Email}' is missing or has no subject line", cancellationToken);
         }
 
         string subject, body;
+        string? plain;
         try
         {
             subject = renderer.RenderLine(text.Subject, model); // one line: no CR/LF from names or data in the header
-            body = renderer.Render(text.Body, model, html: true);
+            body = renderer.Render(text.Html, model, html: true);
+            plain = text.Text is null ? null : renderer.Render(text.Text, model, html: false);
         }
         catch (FormatException e)
         {
@@ -161,6 +187,7 @@ public sealed class SendEmailActivity(
         {
             await sender.SendAsync(new OutgoingEmail(key, input.JourneyId, input.DealerId, input.CustomerId, address, subject, body, input.Email, input.Category)
             {
+                TextBody = plain,
                 StepId = input.StepId,
                 SendGridTemplateId = input.SendGridTemplateId,
                 TemplateData = model,

@@ -12,6 +12,9 @@ public sealed record OutgoingEmail(
     string EmailTemplate,
     string Category)
 {
+    /// <summary>A plain-text body beside the HTML one (an API-authored e-mail's <c>text</c>), when there is one.</summary>
+    public string? TextBody { get; init; }
+
     /// <summary>The step that sends it (for the provider's custom arguments).</summary>
     public string? StepId { get; init; }
 

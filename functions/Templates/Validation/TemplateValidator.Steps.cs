@@ -117,15 +117,15 @@ public sealed partial class TemplateValidator
                 return;
             }
 
-            if (emails is null)
+            if (emails is null || authoredEmails.Contains(step.Email))
             {
-                return;
+                return; // an e-mail published through the API was checked when it was published
             }
 
             var source = emails.Get(step.Email);
             if (source is null)
             {
-                Add($"{path}.email", $"There is no e-mail template '{step.Email}' (expected emails/{step.Email}.liquid).");
+                Add($"{path}.email", $"There is no e-mail '{step.Email}': publish it with PUT /api/emails/{step.Email}, or ship emails/{step.Email}.liquid.");
                 return;
             }
 

@@ -31,7 +31,11 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
     /// Loads (YAML or JSON) within <paramref name="limits"/> (the defaults when null) and validates; errors carry line and
     /// column where known, at most <see cref="TemplateLimits.MaxErrors"/> of them over load and validation together.
     /// </summary>
-    public TemplateValidationResult LoadAndValidate(string text, string? contentType = null, TemplateLimits? limits = null)
+    /// <param name="text">The document.</param>
+    /// <param name="contentType">YAML or JSON (sniffed when null).</param>
+    /// <param name="limits">The document limits.</param>
+    /// <param name="authoredEmails">The names of e-mails published through the API (checked when they were published): a step may use them.</param>
+    public TemplateValidationResult LoadAndValidate(string text, string? contentType = null, TemplateLimits? limits = null, IReadOnlySet<string>? authoredEmails = null)
     {
         limits ??= new TemplateLimits();
         var loaded = TemplateLoader.Load(text, contentType, limits);
@@ -40,15 +44,15 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
             return new(null, loaded.Errors) { LimitExceeded = loaded.LimitExceeded };
         }
 
-        var errors = loaded.Locate([.. loaded.ListedErrors, .. Validate(loaded.Template)]);
+        var errors = loaded.Locate([.. loaded.ListedErrors, .. Validate(loaded.Template, authoredEmails)]);
         return new(loaded.Template, limits.Cap(errors, errors.Count + loaded.OmittedErrors));
     }
 
     /// <summary>Every problem in <paramref name="template"/>; empty when it is valid.</summary>
-    public IReadOnlyList<TemplateError> Validate(JourneyTemplate template)
+    public IReadOnlyList<TemplateError> Validate(JourneyTemplate template, IReadOnlySet<string>? authoredEmails = null)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var run = new Run(template, emails, _options, _renderer);
+        var run = new Run(template, emails, _options, _renderer, authoredEmails ?? new HashSet<string>());
         run.CheckTemplate();
         return run.Errors;
     }
@@ -62,7 +66,7 @@ public sealed partial class TemplateValidator(IEmailTemplateSource? emails = nul
     [GeneratedRegex("^[A-Za-z0-9_-]{1,100}$", RegexOptions.CultureInvariant)]
     internal static partial Regex StepIdPattern();
 
-    private sealed partial class Run(JourneyTemplate template, IEmailTemplateSource? emails, TemplateValidationOptions options, LiquidRenderer renderer)
+    private sealed partial class Run(JourneyTemplate template, IEmailTemplateSource? emails, TemplateValidationOptions options, LiquidRenderer renderer, IReadOnlySet<string> authoredEmails)
     {
         private readonly HashSet<string> _declared = new(template.Events, StringComparer.Ordinal);
         private readonly Dictionary<string, int> _stepIndex = new(StringComparer.Ordinal);

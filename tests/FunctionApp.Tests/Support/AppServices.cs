@@ -48,6 +48,7 @@ internal sealed class AppServices : IDisposable
         services.Replace(ServiceDescriptor.Singleton<IDeliveryStore>(Delivery));
         services.Replace(ServiceDescriptor.Singleton<IDeadLetterStore>(DeadLetters));
         services.Replace(ServiceDescriptor.Singleton<IJourneyIndex>(Index));
+        services.Replace(ServiceDescriptor.Singleton<IEmailContentStore>(Data));
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 

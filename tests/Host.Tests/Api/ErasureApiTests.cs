@@ -263,8 +263,8 @@ public sealed class ErasureCrashTests : IAsyncLifetime
 
         public Task InitializeAsync(CancellationToken cancellationToken = default) => inner.InitializeAsync(cancellationToken);
         public ValueTask DisposeAsync() => inner.DisposeAsync();
-        public Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-            inner.PublishTemplateAsync(template, source, contentType, now, cancellationToken);
+        public Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, IReadOnlyDictionary<string, int>? emailVersions = null, CancellationToken cancellationToken = default) =>
+            inner.PublishTemplateAsync(template, source, contentType, now, emailVersions, cancellationToken);
         public Task<PublishedTemplate?> GetTemplateAsync(string id, int? version = null, CancellationToken cancellationToken = default) => inner.GetTemplateAsync(id, version, cancellationToken);
         public Task<IReadOnlyList<TemplateSummary>> ListTemplatesAsync(CancellationToken cancellationToken = default) => inner.ListTemplatesAsync(cancellationToken);
         public Task<IReadOnlyList<int>> ListTemplateVersionsAsync(string id, CancellationToken cancellationToken = default) => inner.ListTemplateVersionsAsync(id, cancellationToken);

@@ -52,6 +52,8 @@ public sealed class OpenApiTests(SharedHost shared) : IClassFixture<SharedHost>
             "post /api/customers/{customerId}/events", "put /api/templates/{id}", "get /api/templates", "get /api/templates/{id}",
             "get /api/templates/{id}/versions/{version}", "post /api/templates/validate", "get /api/tasks", "post /api/tasks/{id}/complete",
             "get /api/dev/mailbox", "get /api/dev/clock", "post /api/dev/clock/advance", "get /health",
+            "post /api/tasks/{id}/approve", "post /api/tasks/{id}/reject", "put /api/emails/{name}", "get /api/emails", "get /api/emails/{name}",
+            "get /api/emails/{name}/versions/{version}", "post /api/emails/{name}/preview",
         ];
         foreach (var route in expected)
         {

@@ -75,7 +75,7 @@ public sealed class SqliteJourneyDataStoreTests : IDisposable
         }
 
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM schema_version"));
-        Assert.Equal(3L, Scalar("SELECT version FROM schema_version"));
+        Assert.Equal(4L, Scalar("SELECT version FROM schema_version"));
         Assert.Equal("wal", Scalar("PRAGMA journal_mode"));
     }
 

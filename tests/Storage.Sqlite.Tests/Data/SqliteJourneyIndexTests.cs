@@ -84,7 +84,7 @@ public sealed class SqliteJourneyIndexTests : IDisposable
         {
             connection.Open();
             using var downgrade = connection.CreateCommand();
-            downgrade.CommandText = "DROP TABLE journeys; UPDATE schema_version SET version = 2;";
+            downgrade.CommandText = "DROP TABLE journeys; DROP TABLE emails; UPDATE schema_version SET version = 2;";
             downgrade.ExecuteNonQuery();
         }
 
@@ -92,6 +92,7 @@ public sealed class SqliteJourneyIndexTests : IDisposable
         var entry = new JourneyIndexEntry { JourneyId = "j-1", DealerId = "d-1", CustomerId = "anna", TemplateId = "welcome", TemplateVersion = 1, CreatedAt = T0 };
         Assert.Equal(entry, await upgraded.AddOrGetAsync(entry));
         Assert.NotNull(await upgraded.GetTaskAsync("t1"));
+        Assert.Equal(1, await upgraded.PublishEmailAsync(new EmailContent { Name = "hello", DefaultLocale = "en", Locales = new Dictionary<string, EmailLocaleContent> { ["en"] = new() { Subject = "Hi", Html = "<p>Hi</p>" } } }, T0)); // 3 -> 4 too
         AssertSearch("list_by_customer", (await upgraded.ExplainIndexLookupsAsync())["list_by_customer"], "ix_journeys_customer");
     }
 

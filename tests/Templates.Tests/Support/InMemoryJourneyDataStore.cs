@@ -4,7 +4,7 @@ using JourneyOrchestrator.Templates.Model;
 namespace JourneyOrchestrator.Templates.Tests.Support;
 
 /// <summary>An <see cref="IJourneyDataStore"/> in memory behind one lock, idempotent on ids like the real ones.</summary>
-public sealed class InMemoryJourneyDataStore : IJourneyDataStore
+public sealed class InMemoryJourneyDataStore : IJourneyDataStore, IEmailContentStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<PublishedTemplate>> _templates = [];
@@ -51,13 +51,13 @@ public sealed class InMemoryJourneyDataStore : IJourneyDataStore
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    public Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<int> PublishTemplateAsync(JourneyTemplate template, string source, string contentType, DateTimeOffset now, IReadOnlyDictionary<string, int>? emailVersions = null, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
             var versions = _templates.TryGetValue(template.Id, out var list) ? list : _templates[template.Id] = [];
             var version = versions.Count + 1;
-            versions.Add(new PublishedTemplate(template with { Version = version }, source, contentType, now));
+            versions.Add(new PublishedTemplate(template with { Version = version }, source, contentType, now) { EmailVersions = emailVersions ?? new Dictionary<string, int>() });
             return Task.FromResult(version);
         }
     }
@@ -265,6 +265,34 @@ public sealed class InMemoryJourneyDataStore : IJourneyDataStore
                 .OrderByDescending(x => x.e.RequestedAt).ThenByDescending(x => x.i)
                 .Take(limit).Select(x => x.e)];
             return Task.FromResult(found);
+        }
+    }
+
+    private readonly List<EmailContent> _emails = [];
+
+    public Task<int> PublishEmailAsync(EmailContent content, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        lock (_emails)
+        {
+            var version = _emails.Where(e => e.Name == content.Name).Select(e => e.Version).DefaultIfEmpty(0).Max() + 1;
+            _emails.Add(content with { Version = version, PublishedAt = now });
+            return Task.FromResult(version);
+        }
+    }
+
+    public Task<EmailContent?> GetEmailAsync(string name, int? version = null, CancellationToken cancellationToken = default)
+    {
+        lock (_emails)
+        {
+            return Task.FromResult(_emails.Where(e => e.Name == name && (version is null || e.Version == version)).MaxBy(e => e.Version));
+        }
+    }
+
+    public Task<IReadOnlyList<EmailContent>> ListEmailsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_emails)
+        {
+            return Task.FromResult<IReadOnlyList<EmailContent>>([.. _emails.GroupBy(e => e.Name).Select(g => g.MaxBy(e => e.Version)!).OrderBy(e => e.Name, StringComparer.Ordinal)]);
         }
     }
 }
