@@ -57,6 +57,7 @@ public static class JourneyApiExtensions
         services.AddSingleton<JourneyQueries>();
         services.AddSingleton<CustomerEventRouter>();
         services.AddSingleton<CustomerErasureService>();
+        services.AddSingleton<JourneyMigrations>();
 
         // JSON, problem details for every error, API keys and roles, OpenAPI.
         services.ConfigureHttpJsonOptions(o =>

@@ -33,6 +33,20 @@ public static class TemplateEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
+        group.MapPost("/{id}/migrations", async (string id, HttpRequest request, System.Security.Claims.ClaimsPrincipal user, JourneyMigrations migrations, CancellationToken cancellationToken) =>
+            {
+                CheckId(id);
+                var body = await RequestBody.ReadJsonAsync<MigrationRequest>(request, cancellationToken);
+                var by = user.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value ?? "unknown";
+                return TypedResults.Ok(await migrations.RunAsync(id, body, $"admin key {by}", cancellationToken));
+            })
+            .RequireAuthorization(Roles.AdminPolicy)
+            .WithName("MigrateJourneys")
+            .WithSummary("Move or end the running journeys of a template version")
+            .WithDescription("{fromVersion, toVersion, action: move|end, mapping: {v1 wait step: v2 step}, dryRun (default true), migrationId?, dealerId?}. A dry run lists how many journeys wait at each step and what would happen to them. A move needs every wait step of the old version mapped (422 naming the unmapped ones) and asks each journey to continue at its mapped step in the new version at its current wait; a journey that moved meanwhile to a place the mapping does not cover stays. The same migrationId again continues without asking a journey twice. Each journey's timeline records the order (who, when, from, to). At most 5,000 journeys per call (truncated: true says to call again). Admin only.")
+            .Accepts<MigrationRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
         group.MapPost("/validate", ValidateAsync)
             .RequireAuthorization(Roles.TemplateWritePolicy)
             .WithName("ValidateTemplate")

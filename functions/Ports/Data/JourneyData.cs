@@ -201,6 +201,22 @@ public static class JourneyNames
     public const string TaskCompletedEvent = "task.completed";
     /// <summary>Raised by <c>POST /api/tasks/{id}/approve</c> and <c>/reject</c> into an approval's journey (data: taskId, outcome, decidedBy, role, notes).</summary>
     public const string ApprovalDecidedEvent = "approval.decided";
+    /// <summary>
+    /// Raised by <c>POST /api/templates/{id}/migrations</c> into a running journey (data: <see cref="JourneyMigrationOrder"/>):
+    /// every wait listens for it; a journey waiting at a mapped step continues at its target in the new version.
+    /// </summary>
+    public const string MigrateEvent = "journey.migrate";
+}
+
+/// <summary>What a journey is asked to do by a migration: at a wait step in <see cref="Mapping"/>, continue at its target in <see cref="ToVersion"/>.</summary>
+public sealed record JourneyMigrationOrder
+{
+    public required string MigrationId { get; init; }
+    public required int FromVersion { get; init; }
+    public required int ToVersion { get; init; }
+    /// <summary>Wait step of the old version → step of the new version.</summary>
+    public required IReadOnlyDictionary<string, string> Mapping { get; init; }
+    public string? By { get; init; }
 }
 
 /// <summary>The outcomes of an approval task.</summary>

@@ -192,7 +192,8 @@ internal sealed partial class JourneyRun
             var completions = _escalations.Select(e => e.CompletionEvent);
             var listen = stepEvents.Concat(exits).Concat(goals.Select(g => g.Event)).Concat(completions).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             var wakeAt = _escalations.Count == 0 ? fireAt : Earliest(fireAt, _escalations.Min(e => e.EscalateAt));
-            Publish(listen, wakeAt);
+            Publish([.. listen], wakeAt);
+            listen.Add(JourneyNames.MigrateEvent); // an operator's migration, at any wait (not shown as waited for)
             _sinceWait = 0;
 
             var received = await WaitForFirstAsync(listen, wakeAt);
@@ -212,6 +213,16 @@ internal sealed partial class JourneyRun
                 var logger = _ctx.CreateReplaySafeLogger<JourneyInterpreter>();
                 Log.IgnoredRepeat(logger, _ctx.InstanceId, name, eventId);
                 continue;
+            }
+
+            if (Same(name, JourneyNames.MigrateEvent))
+            {
+                if (MigrationFor(json) is { } migrated)
+                {
+                    return new Woke(name, migrated);
+                }
+
+                continue; // not for this journey's version or step: it stays where it is
             }
 
             ClearEscalation(name, payload);
