@@ -388,8 +388,8 @@ public sealed record JourneyHostSettings
         [
             Path.Combine(AppContext.BaseDirectory, "templates"),
             Path.Combine(contentRoot, "templates"),
-            Path.Combine(contentRoot, "functions", "templates"),
-            Path.GetFullPath(Path.Combine(contentRoot, "..", "templates")),
+            Path.Combine(contentRoot, "functions", "journey-templates"),
+            Path.GetFullPath(Path.Combine(contentRoot, "..", "journey-templates")),
         ];
         var found = candidates.FirstOrDefault(Directory.Exists);
         if (found is null)

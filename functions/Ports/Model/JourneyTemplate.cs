@@ -4,7 +4,7 @@ namespace JourneyOrchestrator.Templates.Model;
 
 /// <summary>
 /// A journey template as marketing ops write it (YAML or JSON, camelCase keys; see
-/// <c>functions/templates/journey-template.schema.json</c> and <c>docs/template-authors.md</c>).
+/// <c>functions/journey-templates/journey-template.schema.json</c> and <c>docs/template-authors.md</c>).
 /// A template is data: the interpreter orchestration runs any valid template.
 /// </summary>
 /// <remarks>
@@ -130,7 +130,7 @@ public sealed record StepSpec
     public string? Description { get; init; }
 
     // ---- email ----
-    /// <summary>Name of the e-mail: a Liquid template <c>functions/templates/emails/{name}.liquid</c> whose first line is <c>subject: ...</c>.</summary>
+    /// <summary>Name of the e-mail: a Liquid template <c>functions/journey-templates/emails/{name}.liquid</c> whose first line is <c>subject: ...</c>.</summary>
     public string? Email { get; init; }
     /// <summary><c>marketing</c> (default; honours consent and unsubscribe) or <c>transactional</c> (e.g. the delivery-date confirmation).</summary>
     public string? Category { get; init; }

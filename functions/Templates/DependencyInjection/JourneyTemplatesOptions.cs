@@ -8,7 +8,7 @@ namespace JourneyOrchestrator.Templates.DependencyInjection;
 /// <summary>Options of <see cref="JourneyTemplatesServiceCollectionExtensions.AddJourneyTemplates(Core.DependencyInjection.JourneyOrchestratorBuilder, Action{JourneyTemplatesOptions}?)"/>.</summary>
 public sealed class JourneyTemplatesOptions
 {
-    /// <summary>The folder of the e-mail templates (<c>{name}.liquid</c>), e.g. <c>functions/templates/emails</c>. Required.</summary>
+    /// <summary>The folder of the e-mail templates (<c>{name}.liquid</c>), e.g. <c>functions/journey-templates/emails</c>. Required.</summary>
     public string EmailTemplateFolder { get; set; } = "";
 
     public BusinessHoursOptions BusinessHours { get; set; } = new();

@@ -322,7 +322,7 @@ public sealed class JourneyApiTests : IAsyncLifetime
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var path = Path.Combine(dir.FullName, "functions", "templates", "service-reminder.yaml");
+            var path = Path.Combine(dir.FullName, "functions", "journey-templates", "service-reminder.yaml");
             if (File.Exists(path))
             {
                 return File.ReadAllText(path);

@@ -487,13 +487,13 @@ public sealed class ValidationTests(SharedHost shared) : IClassFixture<SharedHos
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var path = Path.Combine(dir.FullName, "functions", "templates", "new-car-purchase.yaml");
+            var path = Path.Combine(dir.FullName, "functions", "journey-templates", "new-car-purchase.yaml");
             if (File.Exists(path))
             {
                 return File.ReadAllText(path);
             }
         }
 
-        throw new InvalidOperationException("functions/templates/new-car-purchase.yaml not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException("functions/journey-templates/new-car-purchase.yaml not found above " + AppContext.BaseDirectory);
     }
 }

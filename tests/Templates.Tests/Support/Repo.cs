@@ -1,11 +1,11 @@
 namespace JourneyOrchestrator.Templates.Tests.Support;
 
-/// <summary>Paths in the repository (the shipped templates live in functions/templates, beside the projects).</summary>
+/// <summary>Paths in the repository (the shipped templates live in functions/journey-templates, beside the projects).</summary>
 internal static class Repo
 {
     public static string Root { get; } = FindRoot();
 
-    public static string TemplatesFolder => Path.Combine(Root, "functions", "templates");
+    public static string TemplatesFolder => Path.Combine(Root, "functions", "journey-templates");
 
     public static string EmailsFolder => Path.Combine(TemplatesFolder, "emails");
 
