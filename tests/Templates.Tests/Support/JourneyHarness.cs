@@ -57,7 +57,7 @@ public sealed class JourneyHarness : IAsyncDisposable
             s =>
             {
                 services?.Invoke(s);
-                s.AddSingleton<ITemplateCatalog>(catalog).AddSingleton<IJourneyDataStore>(data);
+                s.AddSingleton<ITemplateCatalog>(catalog).AddSingleton<IJourneyDataStore>(data).AddSingleton<IEmailContentStore>(data);
             });
         return new JourneyHarness(runtime, data);
     }
