@@ -36,7 +36,7 @@ public sealed class HousekeepingTests
         Assert.Equal(
             [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated],
             asked.Statuses!.Order());
-        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Information && e.EventId.Id == 4101 && e.Message.Contains("Purged 12", StringComparison.Ordinal));
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Information && e.EventId.Id == 5201 && e.Message.Contains("Purged 12", StringComparison.Ordinal));
         client.Verify(c => c.PurgeAllInstancesAsync(It.IsAny<PurgeInstancesFilter>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -69,7 +69,7 @@ public sealed class HousekeepingTests
 
         Assert.Equal("task hub unavailable", e.Message);
         var entry = Assert.Single(logger.Entries);
-        Assert.Equal((LogLevel.Error, 4102), (entry.Level, entry.EventId.Id));
+        Assert.Equal((LogLevel.Error, 5202), (entry.Level, entry.EventId.Id));
         Assert.Same(e, entry.Exception);
         Assert.Contains(Now.AddDays(-97).ToString("O", System.Globalization.CultureInfo.InvariantCulture), entry.Message, StringComparison.Ordinal);
     }

@@ -52,10 +52,10 @@ public sealed partial class PurgeFinishedJourneysFunction(JourneyRetention reten
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Purged {Count} finished journeys created from {From:O} to {To:O}.")]
+        [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Purged {Count} finished journeys created from {From:O} to {To:O}.")]
         public static partial void Purged(ILogger logger, int count, DateTimeOffset from, DateTimeOffset to);
 
-        [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "The purge of finished journeys created from {From:O} to {To:O} failed; the next run tries the window again.")]
+        [LoggerMessage(EventId = 5202, Level = LogLevel.Error, Message = "The purge of finished journeys created from {From:O} to {To:O} failed; the next run tries the window again.")]
         public static partial void PurgeFailed(ILogger logger, Exception exception, DateTimeOffset from, DateTimeOffset to);
     }
 }
