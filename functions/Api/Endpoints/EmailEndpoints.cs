@@ -107,8 +107,7 @@ public static class EmailEndpoints
     private static async Task<Ok<EmailContent>> GetAsync(string name, int? version, IEmailContentStore emails, CancellationToken cancellationToken)
     {
         CheckName(name);
-        return TypedResults.Ok(await emails.GetEmailAsync(name, version, cancellationToken)
-            ?? throw ApiProblemException.NotFound(version is null ? $"No e-mail '{name}' is published through the API." : $"E-mail '{name}' has no version {version}."));
+        return TypedResults.Ok(await PublishedAsync(name, version, emails, cancellationToken));
     }
 
     private static async Task<Ok<EmailPreview>> PreviewAsync(
@@ -120,8 +119,7 @@ public static class EmailEndpoints
         EventDataRules.Check(body.Data, "$.data");
         var content = body.Draft is { } draft
             ? Checked(name, draft, validator, prefix: "$.draft")
-            : await emails.GetEmailAsync(name, body.Version, cancellationToken)
-                ?? throw ApiProblemException.NotFound(body.Version is null ? $"No e-mail '{name}' is published through the API." : $"E-mail '{name}' has no version {body.Version}.");
+            : await PublishedAsync(name, body.Version, emails, cancellationToken);
         var customer = body.Customer?.DeepClone().AsObject() ?? new JsonObject
         {
             ["firstName"] = "Anna", ["lastName"] = "de Vries", ["email"] = "anna@example.com", ["locale"] = body.Locale ?? content.DefaultLocale,
@@ -145,6 +143,11 @@ public static class EmailEndpoints
             throw ApiProblemException.Unprocessable("The e-mail does not render", e.Message, [new FieldError("$", e.Message)]);
         }
     }
+
+    /// <summary>A published version (the latest when null), or 404 saying which is missing.</summary>
+    private static async Task<EmailContent> PublishedAsync(string name, int? version, IEmailContentStore emails, CancellationToken cancellationToken) =>
+        await emails.GetEmailAsync(name, version, cancellationToken)
+            ?? throw ApiProblemException.NotFound(version is null ? $"No e-mail '{name}' is published through the API." : $"E-mail '{name}' has no version {version}.");
 
     /// <summary>The document as content, or 422 with every error at its path.</summary>
     private static EmailContent Checked(string name, EmailInput input, EmailContentValidator validator, string prefix = "$")

@@ -63,9 +63,7 @@ public static class TaskEndpoints
         errors.ThrowIfAny();
         var (by, role) = (body.By!.Trim(), body.Role!.Trim());
 
-        var task = await data.GetTaskAsync(id, cancellationToken) is { } found && Caller.From(user).MayAccess(found.DealerId)
-            ? found
-            : throw ApiProblemException.NotFound($"No task '{id}'.");
+        var task = await VisibleTaskAsync(id, user, data, cancellationToken);
         if (task.OnCompleteEvent != JourneyNames.ApprovalDecidedEvent)
         {
             throw ApiProblemException.Conflict($"Task '{id}' is not an approval; complete it with POST /api/tasks/{id}/complete.");
@@ -115,6 +113,16 @@ public static class TaskEndpoints
         }, journeys, cancellationToken);
         return TypedResults.Ok(new TaskCompleted(completed, completed.JourneyId, JourneyNames.ApprovalDecidedEvent, eventId, delivery));
     }
+
+    /// <summary>
+    /// The task if the caller may see it. Another dealer's task answers exactly like an unknown one: task ids contain journey
+    /// ids, and no answer may tell a dealer whether another dealer has a task or journey with some id (docs/security.md,
+    /// "Journey identity").
+    /// </summary>
+    private static async Task<SalesTask> VisibleTaskAsync(string id, ClaimsPrincipal user, IJourneyDataStore data, CancellationToken cancellationToken) =>
+        await data.GetTaskAsync(id, cancellationToken) is { } found && Caller.From(user).MayAccess(found.DealerId)
+            ? found
+            : throw ApiProblemException.NotFound($"No task '{id}'.");
 
     private static ApiProblemException AlreadyDecided(SalesTask task) =>
         ApiProblemException.Conflict($"Task '{task.Id}' was already {task.Outcome}{(task.CompletedBy is null ? "" : " by " + task.CompletedBy)} at {task.CompletedAt:O}; a decision is final.");
@@ -167,11 +175,7 @@ public static class TaskEndpoints
         errors.Text("$.notes", body.Notes, InputRules.MaxNotesLength, required: false);
         errors.ThrowIfAny();
 
-        // Another dealer's task answers exactly like an unknown one: task ids contain journey ids, and no answer may tell a
-        // dealer whether another dealer has a task or journey with some id (docs/security.md, "Journey identity").
-        var task = await data.GetTaskAsync(id, cancellationToken) is { } found && Caller.From(user).MayAccess(found.DealerId)
-            ? found
-            : throw ApiProblemException.NotFound($"No task '{id}'.");
+        var task = await VisibleTaskAsync(id, user, data, cancellationToken);
         if (task.OnCompleteEvent == JourneyNames.ApprovalDecidedEvent)
         {
             throw ApiProblemException.Conflict($"Task '{id}' is an approval: decide it with POST /api/tasks/{id}/approve or /reject (with by and role).");

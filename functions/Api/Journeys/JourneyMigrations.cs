@@ -111,9 +111,9 @@ public sealed class JourneyMigrations(IJourneyDataStore data, JourneyLookup look
                 }
 
                 if (await lookup.FindAsync(entry, withInputs: true, cancellationToken) is { } journey && !journey.Status.IsFinished()
-                    && (JourneyLookup.ReadStatus(journey.Instance)?.TemplateVersion ?? entry.TemplateVersion) == fromVersion)
+                    && JourneyLookup.ReadStatus(journey.Instance) is var status && (status?.TemplateVersion ?? entry.TemplateVersion) == fromVersion)
                 {
-                    journeys.Add((journey, JourneyLookup.ReadStatus(journey.Instance)?.CurrentStep));
+                    journeys.Add((journey, status?.CurrentStep));
                 }
             }
 

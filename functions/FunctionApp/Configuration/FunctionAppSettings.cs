@@ -37,10 +37,11 @@ public sealed record FunctionAppSettings
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(environment);
         var problems = new List<string>();
+        var erasureKey = ResolveErasureKey(configuration["Journeys:Erasure:HashKey"], environment.IsDevelopment(), problems);
         var settings = new FunctionAppSettings
         {
             DataStorage = ResolveDataStorage(configuration, problems),
-            ErasureHashKey = ResolveErasureKey(configuration["Journeys:Erasure:HashKey"], environment.IsDevelopment(), problems),
+            ErasureHashKey = erasureKey,
             BusinessHours = Bind(configuration, "Journeys:BusinessHours", new BusinessHoursOptions(), problems),
             Budget = ResolveBudget(configuration, problems),
             Retention = JourneyRetention.Resolve(
@@ -48,7 +49,7 @@ public sealed record FunctionAppSettings
             EmailTemplatesFolder = Path.Combine(TemplatesPath(configuration), "emails"),
             TemplatesFolder = TemplatesPath(configuration),
             PublishOnStartup = ResolvePublishOnStartup(configuration["Journeys:Templates:PublishOnStartup"], problems),
-            Api = ResolveApi(configuration, environment.IsDevelopment(), problems),
+            Api = ResolveApi(configuration, environment.IsDevelopment(), erasureKey, problems),
         };
         return problems.Count > 0 ? throw new FunctionAppConfigurationException(problems) : settings;
     }
@@ -130,7 +131,7 @@ public sealed record FunctionAppSettings
         configuration["Journeys:Templates:Path"] ?? Path.Combine(AppContext.BaseDirectory, "templates");
 
     /// <summary>The API's settings, read and checked by the same code as the embedded host's (the keys, the limits).</summary>
-    private static JourneyApiSettings ResolveApi(IConfiguration configuration, bool development, List<string> problems)
+    private static JourneyApiSettings ResolveApi(IConfiguration configuration, bool development, byte[]? erasureKey, List<string> problems)
     {
         var keys = Bind(configuration, "Journeys:ApiKeys", new List<ApiKeySection>(), problems);
         var limits = Bind(configuration, "Journeys:Templates:Limits", new TemplateLimits(), problems);
@@ -149,7 +150,7 @@ public sealed record FunctionAppSettings
         return new JourneyApiSettings
         {
             ApiKeys = ApiKeys.Resolve(keys, development, problems),
-            ErasureHashKey = ResolveErasureKey(configuration["Journeys:Erasure:HashKey"], development, []), // reported once, above
+            ErasureHashKey = erasureKey,
             TemplateLimits = limits,
             RateLimits = rateLimits,
             Host = new ApiHostInfo("DurableFunctions", "System", configuration["JOURNEYS_TASKHUB"]),

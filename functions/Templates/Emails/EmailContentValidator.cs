@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Fluid;
 using Fluid.Ast;
 using JourneyOrchestrator.Templates.Data;
 
@@ -26,8 +25,6 @@ public sealed partial class EmailContentValidator(LiquidRenderer renderer)
 
     /// <summary>An HTML or text body is at most this long (characters).</summary>
     public const int MaxBodyLength = 200_000;
-
-    private static readonly FluidParser Parser = new();
 
     public IReadOnlyList<EmailContentError> Validate(EmailContent content)
     {
@@ -112,14 +109,14 @@ public sealed partial class EmailContentValidator(LiquidRenderer renderer)
 
     private void CheckLiquid(string path, string source, bool html, List<EmailContentError> errors)
     {
-        if (!Parser.TryParse(source, out var template, out var error))
+        if (!LiquidRenderer.TryParse(source, out var template, out var error))
         {
             errors.Add(new(path, $"Liquid error: {error}"));
             return;
         }
 
         var roots = new RootCollector();
-        roots.VisitTemplate(template);
+        roots.VisitTemplate(template!);
         foreach (var unknown in roots.Used.Except(roots.Local, StringComparer.Ordinal).Except(KnownRoots, StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             errors.Add(new(path, $"Unknown variable '{unknown}': an e-mail has {string.Join(", ", KnownRoots)} (e.g. customer.firstName, data.model)."));

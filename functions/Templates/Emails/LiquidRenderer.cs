@@ -59,6 +59,13 @@ public sealed class LiquidRenderer
         return Parser.TryParse(source, out _, out error);
     }
 
+    /// <summary>As <see cref="TryParse(string, out string?)"/>, with the parsed template (for checks that walk it).</summary>
+    public static bool TryParse(string source, out IFluidTemplate? template, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Parser.TryParse(source, out template, out error);
+    }
+
     /// <summary>
     /// Renders <paramref name="source"/>; HTML-encodes output values when <paramref name="html"/> (an e-mail body, at most
     /// <see cref="LiquidLimits.MaxBodyLength"/> characters), otherwise at most <see cref="LiquidLimits.MaxLineLength"/>.

@@ -16,20 +16,10 @@ internal sealed partial class JourneyRun
     private async Task<StepOutcome> ApprovalStepAsync(StepSpec step)
     {
         var timeoutAt = Add(Now, IsoDuration.Parse(step.Timeout!), step);
-        var request = new CreateTaskRequest
+        var request = TaskRequest(step, step.Task ?? ApprovalTaskType, timeoutAt) with
         {
-            TaskId = NextKey(),
-            JourneyId = _ctx.InstanceId,
-            DealerId = _input.DealerId,
-            CustomerId = _input.CustomerId,
-            StepId = step.Id,
-            Task = step.Task ?? ApprovalTaskType,
-            Title = step.Title!,
-            DueAt = step.DueIn is null ? timeoutAt : _calendar.DueAt(_input.DealerId, Now, IsoDuration.Parse(step.DueIn)),
             OnCompleteEvent = JourneyNames.ApprovalDecidedEvent,
             Assignee = step.Approver!.Trim(),
-            Model = _model.Snapshot(),
-            Cause = _cause,
         };
         if (await CreateAndPushTaskAsync(step.Id, request) is not { } created)
         {

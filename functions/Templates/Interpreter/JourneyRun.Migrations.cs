@@ -31,20 +31,7 @@ internal sealed partial class JourneyRun
             return null;
         }
 
-        _ctx.ContinueAsNew(_input with
-        {
-            TemplateVersion = order.ToVersion,
-            StartAt = target,
-            Data = _model.Data.DeepClone().AsObject(),
-            Customer = _model.Customer.DeepClone().AsObject(),
-            Phase = _phase,
-            GoalsReached = [.. _goalsReached],
-            Escalations = _escalations.Count == 0 ? null : [.. _escalations],
-            HeldEvents = _held.Count == 0 ? null : [.. _held],
-            SeenEventIds = _seen.Count == 0 ? null : [.. _seen],
-            RunId = _runId,
-            Budget = _window,
-        });
+        _ctx.ContinueAsNew(CarriedInput() with { TemplateVersion = order.ToVersion, StartAt = target });
         return StepOutcome.Finish(Result($"migrated:v{order.ToVersion}:{target}"));
     }
 }

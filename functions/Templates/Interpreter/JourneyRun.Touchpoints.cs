@@ -90,20 +90,7 @@ internal sealed partial class JourneyRun
 
     private async Task CreateTaskAsync(StepSpec step)
     {
-        var request = new CreateTaskRequest
-        {
-            TaskId = NextKey(),
-            JourneyId = _ctx.InstanceId,
-            DealerId = _input.DealerId,
-            CustomerId = _input.CustomerId,
-            StepId = step.Id,
-            Task = step.Task!,
-            Title = step.Title!,
-            DueAt = step.DueIn is null ? _calendar.NextOpening(_input.DealerId, Now) : _calendar.DueAt(_input.DealerId, Now, IsoDuration.Parse(step.DueIn)),
-            OnCompleteEvent = step.OnComplete,
-            Model = _model.Snapshot(),
-            Cause = _cause,
-        };
+        var request = TaskRequest(step, step.Task!, step.DueIn is null ? _calendar.NextOpening(_input.DealerId, Now) : null) with { OnCompleteEvent = step.OnComplete };
         if (await CreateAndPushTaskAsync(step.Id, request) is { } created && step.Escalate is { } escalate)
         {
             // The journey goes on; the escalation waits beside the following steps' waits (see WaitAsync).
@@ -115,6 +102,24 @@ internal sealed partial class JourneyRun
                 _calendar.DueAt(_input.DealerId, created.DueAt, IsoDuration.Parse(escalate.After!))));
         }
     }
+
+    /// <summary>
+    /// The task of <paramref name="step"/> (a task or an approval): due <c>dueIn</c> in business time, else at
+    /// <paramref name="dueWithoutDueIn"/>; a new idempotency key, the model and cause as they are now.
+    /// </summary>
+    private CreateTaskRequest TaskRequest(StepSpec step, string type, DateTimeOffset? dueWithoutDueIn) => new()
+    {
+        TaskId = NextKey(),
+        JourneyId = _ctx.InstanceId,
+        DealerId = _input.DealerId,
+        CustomerId = _input.CustomerId,
+        StepId = step.Id,
+        Task = type,
+        Title = step.Title!,
+        DueAt = step.DueIn is null ? dueWithoutDueIn!.Value : _calendar.DueAt(_input.DealerId, Now, IsoDuration.Parse(step.DueIn)),
+        Model = _model.Snapshot(),
+        Cause = _cause,
+    };
 
     /// <summary>Creates the task and pushes it to the CRM; null when the task could not be created (the error is in the status).</summary>
     private async Task<CreateTaskResult?> CreateAndPushTaskAsync(string stepId, CreateTaskRequest request)

@@ -179,22 +179,23 @@ internal sealed partial class JourneyRun
             return StepOutcome.Finish(Result("repeat-limit"));
         }
 
-        _ctx.ContinueAsNew(_input with
-        {
-            StartAt = step.Goto,
-            Iteration = _input.Iteration + 1,
-            Data = _model.Data.DeepClone().AsObject(),
-            Customer = _model.Customer.DeepClone().AsObject(),
-            Phase = _phase,
-            GoalsReached = [.. _goalsReached],
-            Escalations = _escalations.Count == 0 ? null : [.. _escalations],
-            HeldEvents = _held.Count == 0 ? null : [.. _held],
-            SeenEventIds = _seen.Count == 0 ? null : [.. _seen],
-            RunId = _runId,
-            Budget = _window,
-        });
+        _ctx.ContinueAsNew(CarriedInput() with { StartAt = step.Goto, Iteration = _input.Iteration + 1 });
         return StepOutcome.Finish(Result("continued"));
     }
+
+    /// <summary>The input of the next execution (a repeat or a migration): the journey's state as it is now.</summary>
+    private JourneyInput CarriedInput() => _input with
+    {
+        Data = _model.Data.DeepClone().AsObject(),
+        Customer = _model.Customer.DeepClone().AsObject(),
+        Phase = _phase,
+        GoalsReached = [.. _goalsReached],
+        Escalations = _escalations.Count == 0 ? null : [.. _escalations],
+        HeldEvents = _held.Count == 0 ? null : [.. _held],
+        SeenEventIds = _seen.Count == 0 ? null : [.. _seen],
+        RunId = _runId,
+        Budget = _window,
+    };
 
     /// <summary>Counts against the hour's budget; throws <see cref="JourneyBudgetExceededException"/> past a limit.</summary>
     private void Spend(int steps = 0, int touchpoints = 0, long eventBytes = 0)
