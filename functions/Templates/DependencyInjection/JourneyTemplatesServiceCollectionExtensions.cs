@@ -43,6 +43,13 @@ public static class JourneyTemplatesServiceCollectionExtensions
         services.TryAddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
         services.TryAddSingleton(new ErasureHasher());
         services.TryAddSingleton(sp => new TemplateValidator(sp.GetRequiredService<IEmailTemplateSource>(), options.Validation with { Liquid = options.Liquid }));
+        return builder.AddJourneyProgram();
+    }
+
+    /// <summary>Only the journey program: the interpreter and its activities, by name (the services they need are the caller's).</summary>
+    public static JourneyOrchestratorBuilder AddJourneyProgram(this JourneyOrchestratorBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.AddOrchestrator<JourneyInterpreter>(JourneyNames.Orchestration);
         builder.AddActivity<SendEmailActivity>(JourneyNames.SendEmailActivity);
         builder.AddActivity<CreateTaskActivity>(JourneyNames.CreateTaskActivity);

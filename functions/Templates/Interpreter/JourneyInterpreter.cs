@@ -17,13 +17,13 @@ namespace JourneyOrchestrator.Templates.Interpreter;
 /// deliver at least once) is ignored: the last <see cref="JourneyRun.SeenEventIdLimit"/> ids are remembered. A journey over
 /// its <see cref="JourneyBudget"/> (steps, touchpoints, event bytes per hour) fails with <see cref="JourneyBudgetExceededException"/>.
 /// </remarks>
-public sealed class JourneyInterpreter(ITemplateCatalog catalog, IBusinessCalendar calendar, JourneyBudget? budget = null) : TaskOrchestrator<JourneyInput, JourneyResult>
+public sealed class JourneyInterpreter(ITemplateCatalog catalog, IBusinessCalendar calendar, JourneyBudget? budget = null, IJourneyTrace? trace = null) : TaskOrchestrator<JourneyInput, JourneyResult>
 {
     public override Task<JourneyResult> RunAsync(TaskOrchestrationContext context, JourneyInput input)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(input);
         var template = catalog.Get(input.TemplateId, input.TemplateVersion);
-        return new JourneyRun(context, template, input, calendar, budget ?? new JourneyBudget()).RunAsync();
+        return new JourneyRun(context, template, input, calendar, budget ?? new JourneyBudget(), trace).RunAsync();
     }
 }

@@ -35,6 +35,7 @@ internal sealed partial class JourneyRun
     private readonly List<string> _seen;
     private readonly string _runId;
     private readonly JourneyBudget _budget;
+    private readonly IJourneyTrace? _trace;
     private BudgetWindow? _window;
     private TouchpointCause _cause;
     private string? _phase;
@@ -45,9 +46,10 @@ internal sealed partial class JourneyRun
     private int _emailsSent;
     private int _calls;
 
-    public JourneyRun(TaskOrchestrationContext ctx, JourneyTemplate template, JourneyInput input, IBusinessCalendar calendar, JourneyBudget budget)
+    public JourneyRun(TaskOrchestrationContext ctx, JourneyTemplate template, JourneyInput input, IBusinessCalendar calendar, JourneyBudget budget, IJourneyTrace? trace = null)
     {
         _budget = budget;
+        _trace = trace;
         _window = input.Budget;
         _ctx = ctx;
         _template = template;
@@ -98,6 +100,7 @@ internal sealed partial class JourneyRun
             throw;
         }
 
+        Trace(TraceKinds.End, result.Reason);
         EndMilestone(result);
         await DrainMilestonesAsync(all: true);
         return result;
@@ -119,6 +122,7 @@ internal sealed partial class JourneyRun
             }
 
             _currentStep = step.Id;
+            Trace(TraceKinds.Step, step.Kind);
             Spend(steps: 1);
             if (step.Phase is not null)
             {
@@ -153,7 +157,7 @@ internal sealed partial class JourneyRun
             case StepKinds.WaitForEvent:
                 return await WaitForEventStepAsync(step);
             case StepKinds.Condition:
-                return StepOutcome.To(Conditions.ConditionEvaluator.Evaluate(step.If!, _model.Root) ? step.Then! : step.Else!);
+                return StepOutcome.To(Decide(step));
             case StepKinds.Split:
                 return StepOutcome.To(ChooseBranch(step));
             case StepKinds.SetPhase:
@@ -221,16 +225,52 @@ internal sealed partial class JourneyRun
         var branches = step.Branches!;
         var total = branches.Sum(b => b.Weight);
         var roll = (int)(BitConverter.ToUInt32(_ctx.NewGuid().ToByteArray(), 0) % (uint)total);
+        var drawn = roll;
+        var chosen = branches[^1];
         foreach (var branch in branches)
         {
             roll -= branch.Weight;
             if (roll < 0)
             {
-                return branch.Next;
+                chosen = branch;
+                break;
             }
         }
 
-        return branches[^1].Next;
+        Trace(TraceKinds.Decision, chosen.Next, new JsonObject { ["roll"] = drawn, ["of"] = total, ["arm"] = chosen.Name ?? chosen.Next, ["weight"] = chosen.Weight });
+        return chosen.Next;
+    }
+
+    private string Decide(StepSpec step)
+    {
+        var value = Conditions.ConditionEvaluator.Evaluate(step.If!, _model.Root);
+        var next = value ? step.Then! : step.Else!;
+        if (_trace is not null && !_ctx.IsReplaying)
+        {
+            var inputs = new JsonObject();
+            foreach (var path in PathsOf(step.If!).Distinct(StringComparer.Ordinal))
+            {
+                inputs[path] = Conditions.ModelPath.Resolve(_model.Root, path)?.DeepClone();
+            }
+
+            Trace(TraceKinds.Decision, next, new JsonObject { ["result"] = value, ["inputs"] = inputs });
+        }
+
+        return next;
+    }
+
+    private static IEnumerable<string> PathsOf(ConditionSpec condition) =>
+        (condition.Path is null ? [] : new[] { condition.Path })
+            .Concat((condition.All ?? []).Concat(condition.Any ?? []).SelectMany(PathsOf))
+            .Concat(condition.Not is null ? [] : PathsOf(condition.Not));
+
+    /// <summary>Tells the trace (if any) about a new decision; nothing while replaying.</summary>
+    private void Trace(string kind, string? name, JsonObject? details = null)
+    {
+        if (_trace is not null && !_ctx.IsReplaying)
+        {
+            _trace.Record(new JourneyTraceEntry(Now, kind, _currentStep.Length == 0 ? null : _currentStep, name, details));
+        }
     }
 
     private void SetPhase(string phase)
@@ -239,6 +279,7 @@ internal sealed partial class JourneyRun
         _phase = phase;
         if (from != phase)
         {
+            Trace(TraceKinds.Phase, phase, new JsonObject { ["from"] = from });
             Milestone(MilestoneKinds.PhaseChanged, details: new JsonObject { ["from"] = from, ["to"] = phase });
         }
 
@@ -250,6 +291,7 @@ internal sealed partial class JourneyRun
         if (!_goalsReached.Contains(name))
         {
             _goalsReached.Add(name);
+            Trace(TraceKinds.Goal, name);
             Milestone(MilestoneKinds.GoalReached, details: new JsonObject { ["goal"] = name });
         }
     }

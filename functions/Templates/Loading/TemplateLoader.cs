@@ -56,6 +56,14 @@ public sealed record TemplateLoadResult(JourneyTemplate? Template, IReadOnlyList
 /// (<c>application/json</c>, <c>application/yaml</c>, <c>text/yaml</c>) or, without one, from the first non-blank character
 /// (<c>{</c> means JSON). Unknown properties are errors, so a typo never passes silently.
 /// </summary>
+/// <summary>A document read by <see cref="TemplateLoader.Parse{T}"/>.</summary>
+internal sealed record ParsedDocument<T>(T? Value, IReadOnlyList<TemplateError> Errors, IReadOnlyDictionary<string, SourcePosition> Positions)
+    where T : class
+{
+    public TemplateLimitExceeded? LimitExceeded { get; init; }
+    public int OmittedErrors { get; init; }
+}
+
 public static class TemplateLoader
 {
     /// <summary>Largest document accepted with the default limits, in UTF-8 bytes (<see cref="TemplateLimits.MaxDocumentBytes"/>).</summary>
@@ -67,13 +75,25 @@ public static class TemplateLoader
 
     internal static TemplateLoadResult Load(string text, string? contentType, TemplateLimits limits, DocReadStats? stats)
     {
+        var parsed = Parse<JourneyTemplate>(text, contentType, limits, "The document must be a mapping of template properties (id, name, start, steps, ...).", stats);
+        return new(parsed.Value, parsed.Errors, parsed.Positions) { LimitExceeded = parsed.LimitExceeded, OmittedErrors = parsed.OmittedErrors };
+    }
+
+    /// <summary>
+    /// Reads a YAML or JSON document of <typeparamref name="T"/> (a template, a scenario) within <paramref name="limits"/>:
+    /// the value bound so far, every error with its path and line, and the position of every path. <see cref="ParsedDocument{T}.Value"/>
+    /// is null when the document could not be read at all.
+    /// </summary>
+    internal static ParsedDocument<T> Parse<T>(string text, string? contentType, TemplateLimits limits, string notAMapping, DocReadStats? stats = null)
+        where T : class, new()
+    {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(limits);
         var empty = new Dictionary<string, SourcePosition>();
         if (text.Length > limits.MaxDocumentBytes || Encoding.UTF8.GetByteCount(text) > limits.MaxDocumentBytes)
         {
             var size = nameof(TemplateLimits.MaxDocumentBytes);
-            return Refused(new DocLimitException(size, limits.MaxDocumentBytes,
+            return Refused<T>(new DocLimitException(size, limits.MaxDocumentBytes,
                 $"The document is larger than {limits.MaxDocumentBytes:N0} bytes (limit {TemplateLimits.Key(size)}).", new SourcePosition(1, 1), "$"), empty);
         }
 
@@ -86,7 +106,7 @@ public static class TemplateLoader
         }
         catch (DocLimitException e)
         {
-            return Refused(e, empty);
+            return Refused<T>(e, empty);
         }
         catch (DocParseException e)
         {
@@ -95,18 +115,18 @@ public static class TemplateLoader
 
         if (root is not DocMapping)
         {
-            return new(null, [new TemplateError("$", "The document must be a mapping of template properties (id, name, start, steps, ...).") { Line = root.Position.Line, Column = root.Position.Column }], empty);
+            return new(null, [new TemplateError("$", notAMapping) { Line = root.Position.Line, Column = root.Position.Column }], empty);
         }
 
         var binder = new DocBinder(limits.MaxErrors);
-        var template = binder.Bind<JourneyTemplate>(root);
+        var value = binder.Bind<T>(root);
         var found = builder.ErrorCount + binder.ErrorCount;
         var errors = limits.Cap([.. builder.Errors, .. binder.Errors], found);
-        return new(template, errors, binder.Positions) { OmittedErrors = found > errors.Count ? found - (errors.Count - 1) : 0 };
+        return new(value, errors, binder.Positions) { OmittedErrors = found > errors.Count ? found - (errors.Count - 1) : 0 };
     }
 
-    private static TemplateLoadResult Refused(DocLimitException e, Dictionary<string, SourcePosition> empty) =>
-        new(null, [Error(e)], empty) { LimitExceeded = e.ToResult() };
+    private static ParsedDocument<T> Refused<T>(DocLimitException e, Dictionary<string, SourcePosition> empty)
+        where T : class => new(null, [Error(e)], empty) { LimitExceeded = e.ToResult() };
 
     private static TemplateError Error(DocParseException e) => new(e.Path, e.Message) { Line = e.Position.Line, Column = e.Position.Column };
 

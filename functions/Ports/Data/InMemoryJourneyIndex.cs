@@ -1,6 +1,5 @@
-using JourneyOrchestrator.Templates.Data;
 
-namespace JourneyOrchestrator.Templates.Tests.Support;
+namespace JourneyOrchestrator.Templates.Data;
 
 /// <summary>An <see cref="IJourneyIndex"/> in memory behind one lock, with the real stores' semantics (newest first, AddOrGet keeps the first row).</summary>
 public sealed class InMemoryJourneyIndex : IJourneyIndex

@@ -1,9 +1,11 @@
-using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 
-namespace JourneyOrchestrator.Templates.Tests.Support;
+namespace JourneyOrchestrator.Templates.Data;
 
-/// <summary>An <see cref="IJourneyDataStore"/> in memory behind one lock, idempotent on ids like the real ones.</summary>
+/// <summary>
+/// An <see cref="IJourneyDataStore"/> in memory behind one lock, idempotent on ids like the real ones: the simulator's store (nothing
+/// written anywhere) and the tests'. Unbounded: it holds one simulated journey, or one test's data.
+/// </summary>
 public sealed class InMemoryJourneyDataStore : IJourneyDataStore, IEmailContentStore
 {
     private readonly Lock _gate = new();

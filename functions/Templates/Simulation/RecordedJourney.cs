@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using JourneyOrchestrator.Core.Authoring;
+using JourneyOrchestrator.Templates.Data;
+using JourneyOrchestrator.Templates.Model;
+using JourneyOrchestrator.Templates.Scheduling;
+
+namespace JourneyOrchestrator.Templates.Simulation;
+
+/// <summary>
+/// A real journey's events as a scenario, to replay them into a draft template: read from the journey's detail with its
+/// history (<c>GET /api/journeys/{id}?history=true</c>, or that document saved to a file). The entry event is the journey's
+/// trigger, the others are the events its current execution received, at the times it received them; the customer is the
+/// snapshot it started with. The history is the current execution's: a journey that repeated (a yearly service) shows the
+/// events since its last repeat.
+/// </summary>
+public static class RecordedJourney
+{
+    /// <summary>Reads <paramref name="detail"/> into a scenario for <paramref name="template"/>, simulated until <paramref name="after"/> past the last event.</summary>
+    /// <exception cref="FormatException">The document is not a journey detail with its history.</exception>
+    public static Scenario ToScenario(JsonNode detail, JourneyTemplate template, IsoDuration after)
+    {
+        ArgumentNullException.ThrowIfNull(detail);
+        ArgumentNullException.ThrowIfNull(template);
+        if (detail["history"] is not JsonArray history)
+        {
+            throw new FormatException("The document has no 'history': read the journey with ?history=true (journey inspect <id> --history --json).");
+        }
+
+        var started = history.OfType<JsonObject>().FirstOrDefault(e => e["type"]?.GetValue<string>() == "JourneyStarted")
+            ?? throw new FormatException("The history has no JourneyStarted event.");
+        var input = JsonData.Deserialize<JourneyInput>(started["input"]?.GetValue<string>())
+            ?? throw new FormatException("The journey's JourneyStarted event has no input.");
+        var startedAt = Instant(started["timestamp"]);
+        var events = new List<ScenarioEvent>();
+        var trigger = input.Trigger;
+        var entry = template.Entry?.Events.FirstOrDefault() ?? trigger?["name"]?.GetValue<string>() ?? "journey.started";
+        events.Add(new ScenarioEvent
+        {
+            Path = "history[trigger]",
+            At = startedAt,
+            Name = trigger?["name"]?.GetValue<string>() ?? entry,
+            EventId = trigger?["eventId"]?.GetValue<string>() ?? "trigger",
+            Data = (trigger?["data"] as JsonObject)?.DeepClone().AsObject() ?? input.Data?.DeepClone().AsObject() ?? [],
+        });
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < history.Count; i++)
+        {
+            if (history[i] is not JsonObject e || e["type"]?.GetValue<string>() != "ExternalEventReceived")
+            {
+                continue;
+            }
+
+            var name = e["name"]?.GetValue<string>() ?? "";
+            if (name.Length == 0 || string.Equals(name, JourneyNames.MigrateEvent, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var payload = e["payload"]?.GetValue<string>() is { } text ? JsonNode.Parse(text) : null;
+            var data = payload?["data"] as JsonObject ?? (payload is JsonObject o && o["eventId"] is null ? o : null);
+            var eventId = payload?["eventId"]?.GetValue<string>() ?? e["eventId"]?.GetValue<string>() ?? $"h{i}";
+            names.Add(name);
+            events.Add(new ScenarioEvent { Path = $"history[{i}]", At = Instant(e["timestamp"]), Name = name, EventId = eventId, Data = data?.DeepClone().AsObject() ?? [] });
+        }
+
+        var customer = input.Customer is { } snapshot ? snapshot.Deserialize<CustomerProfile>(JsonData.Options) : null;
+        var last = events.Max(e => e.At);
+        return new Scenario
+        {
+            Name = $"replay of {detail["id"]?.GetValue<string>() ?? "a journey"}",
+            TemplateId = template.Id,
+            Start = startedAt,
+            Horizon = after.AddTo(last),
+            Seed = detail["id"]?.GetValue<string>() ?? "replay",
+            DealerId = input.DealerId,
+            Hours = new BusinessHoursOptions(),
+            Customer = customer ?? new CustomerProfile { Id = input.CustomerId, DealerId = input.DealerId, Email = "customer@example.com", Consent = new ConsentSettings { Email = true } },
+            Declared = [.. names],
+            Events = events,
+        };
+    }
+
+    private static DateTimeOffset Instant(JsonNode? node) =>
+        node?.GetValue<DateTimeOffset>() ?? throw new FormatException("A history event has no timestamp.");
+}
