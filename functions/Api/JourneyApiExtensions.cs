@@ -116,6 +116,7 @@ public static class JourneyApiExtensions
         routes.MapCustomerEndpoints();
         routes.MapErasureEndpoints();
         routes.MapTemplateEndpoints();
+        routes.MapSimulationEndpoints();
         routes.MapEmailEndpoints();
         routes.MapTaskEndpoints();
         routes.MapDeliveryEndpoints();
