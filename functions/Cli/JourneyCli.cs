@@ -44,6 +44,11 @@ public static class JourneyCli
         var output = new StringWriter();
         var parsed = root.Parse(args);
         var code = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = output });
+        if (parsed.Errors.Count > 0)
+        {
+            code = ExitCodes.Usage; // the parser's own code is 1, which means failed scenarios here
+        }
+
         if (output.GetStringBuilder().Length > 0)
         {
             console.Write(new Text(output.ToString()));

@@ -28,7 +28,7 @@ internal static class LocalCommands
                 var run = await ScenarioFiles.RunAsync(path, cancellationToken: cancellationToken);
                 if (run.Errors.Count > 0)
                 {
-                    return Output.Errors(cli, run.TemplatePath is not null && run.Errors[0].Message.StartsWith(Path.GetFileName(run.TemplatePath) + ":", StringComparison.Ordinal) ? run.TemplatePath : path, run.Errors);
+                    return Output.Errors(cli, ErrorFile(run), run.Errors);
                 }
 
                 cli.Console.MarkupLineInterpolated($"[green]valid[/] scenario '{run.Name}' for {Path.GetFileName(run.TemplatePath)}");
@@ -65,7 +65,7 @@ internal static class LocalCommands
             var run = await ScenarioFiles.RunAsync(scenarioPath, templatePath, cancellationToken);
             if (run.Errors.Count > 0)
             {
-                return Output.Errors(cli, scenarioPath, run.Errors);
+                return Output.Errors(cli, ErrorFile(run), run.Errors);
             }
 
             if (parse.GetValue(json))
@@ -126,7 +126,7 @@ internal static class LocalCommands
             {
                 if (run.Errors.Count > 0)
                 {
-                    Output.Errors(cli, run.File, run.Errors);
+                    Output.Errors(cli, ErrorFile(run), run.Errors);
                 }
                 else
                 {
@@ -149,6 +149,10 @@ internal static class LocalCommands
     internal static Option<bool> JsonOption() => new("--json") { Description = "Print JSON instead of a table (the same bytes for the same inputs)." };
 
     private static Option<DirectoryInfo?> EmailsOption() => new("--emails") { Description = "The folder of the template's .liquid e-mails (default: 'emails' beside the file)." };
+
+    /// <summary>The file a run's errors (and their lines) are in: the template's when it is the template that is invalid.</summary>
+    private static string ErrorFile(ScenarioRun run) =>
+        run.TemplatePath is not null && run.Errors[0].Message.StartsWith(Path.GetFileName(run.TemplatePath) + ":", StringComparison.Ordinal) ? run.TemplatePath : run.File;
 
     /// <summary>A scenario has events and no steps; anything else is taken as a template.</summary>
     private static bool IsScenario(string path)

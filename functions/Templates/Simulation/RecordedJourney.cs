@@ -22,6 +22,24 @@ public static class RecordedJourney
     {
         ArgumentNullException.ThrowIfNull(detail);
         ArgumentNullException.ThrowIfNull(template);
+        try
+        {
+            return Read(detail, template, after);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // a value of the wrong kind (an object for a text, text that is not JSON or not an instant)
+            throw new FormatException($"The document is not a journey detail with its history: {e.Message}", e);
+        }
+    }
+
+    private static Scenario Read(JsonNode detail, JourneyTemplate template, IsoDuration after)
+    {
+        if (detail is not JsonObject)
+        {
+            throw new FormatException("The document is not a journey detail with its history: it is not a JSON object.");
+        }
+
         if (detail["history"] is not JsonArray history)
         {
             throw new FormatException("The document has no 'history': read the journey with ?history=true (journey inspect <id> --history --json).");
