@@ -7,6 +7,7 @@ using JourneyOrchestrator.Templates.Interpreter;
 using JourneyOrchestrator.Templates.Loading;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Simulation;
+using Microsoft.AspNetCore.Mvc;
 
 namespace JourneyOrchestrator.Api.Endpoints;
 
@@ -62,7 +63,7 @@ public static class SimulationEndpoints
 
     private static async Task<IResult> SimulateAsync(
         HttpRequest request, TemplatePublisher publisher, IJourneyDataStore data, IEmailTemplateSource emails, JourneyBudget budget,
-        LiquidRenderer renderer, CancellationToken cancellationToken, IEmailContentStore? authored = null)
+        [FromServices] LiquidRenderer renderer, CancellationToken cancellationToken, IEmailContentStore? authored = null)
     {
         var body = await RequestBody.ReadJsonAsync<SimulationRequest>(request, cancellationToken, limit: 2 * publisher.Limits.MaxDocumentBytes + 4096);
         var errors = new FieldErrors();

@@ -95,9 +95,14 @@ internal sealed class HostConnection
             if (!response.IsSuccessStatusCode)
             {
                 var problem = body as JsonObject;
-                var errors = problem?["errors"] is JsonObject fields
-                    ? string.Concat(fields.Select(f => $"\n  {f.Key}: {string.Join(" ", (f.Value as JsonArray ?? []).Select(m => m?.ToString()))}"))
-                    : "";
+                // The API's problems list errors as [{path, message, line, column}]; ASP.NET's validation problems as {field: [messages]}.
+                var errors = problem?["errors"] switch
+                {
+                    JsonArray list => string.Concat(list.OfType<JsonObject>().Select(e =>
+                        $"\n  {e["path"]}{(e["line"] is { } line ? $" (line {line}, column {e["column"]})" : "")}: {e["message"]}")),
+                    JsonObject fields => string.Concat(fields.Select(f => $"\n  {f.Key}: {string.Join(" ", (f.Value as JsonArray ?? []).Select(m => m?.ToString()))}")),
+                    _ => "",
+                };
                 throw new CliRemoteException($"{(int)response.StatusCode} {problem?["title"] ?? response.ReasonPhrase}: {problem?["detail"] ?? text}{errors}");
             }
 
