@@ -138,6 +138,7 @@ internal static class LocalCommands
             cli.Console.MarkupLineInterpolated($"{runs.Count} scenarios, [{(failed == 0 ? "green" : "red")}]{failed} failed[/]");
             if (parse.GetValue(junit) is { } report)
             {
+                Directory.CreateDirectory(Path.GetDirectoryName(report.FullName)!); // TestResults/ is not there on a fresh clone
                 await File.WriteAllTextAsync(report.FullName, JUnit(root, runs).ToString(), cancellationToken);
             }
 
