@@ -82,8 +82,9 @@ public sealed class VirtualTimeRunner(JourneyRegistry registry, IServiceProvider
         var execution = 0;
         var history = new List<HistoryEvent>();
         var timers = new List<TimerScheduled>();
-        var pending = new List<HistoryEvent> { Started(orchestratorName, instanceId, seed, execution, JsonData.Serialize(input), now) };
-        observer.ExecutionStarted(now, execution, JsonData.Serialize(input));
+        var firstInput = JsonData.Serialize(input);
+        var pending = new List<HistoryEvent> { Started(orchestratorName, instanceId, seed, execution, firstInput, now) };
+        observer.ExecutionStarted(now, execution, firstInput);
         string? customStatus = null;
         var episodes = 0;
         while (true)

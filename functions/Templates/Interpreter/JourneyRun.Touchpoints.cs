@@ -41,7 +41,11 @@ internal sealed partial class JourneyRun
         if (request.Category == "marketing" && _calendar.NextSendTime(_input.DealerId, Now) is var allowed && allowed > Now)
         {
             // Quiet hours or a holiday: a durable timer until e-mail may go out (the calendar is a pure function of time).
-            Trace(TraceKinds.Wait, step.Email, new System.Text.Json.Nodes.JsonObject { ["until"] = allowed, ["why"] = "quiet hours, a holiday or a closed day: marketing e-mail waits" });
+            if (Tracing)
+            {
+                Trace(TraceKinds.Wait, step.Email, new System.Text.Json.Nodes.JsonObject { ["until"] = allowed, ["why"] = "quiet hours, a holiday or a closed day: marketing e-mail waits" });
+            }
+
             Publish([], allowed);
             await _ctx.CreateTimer(allowed.UtcDateTime, CancellationToken.None);
             _sinceWait = 0;
@@ -66,11 +70,15 @@ internal sealed partial class JourneyRun
                     at = _calendar.NextSendTime(_input.DealerId, at); // transactional retries ignore quiet hours
                 }
 
-                Trace(TraceKinds.Wait, step.Email, new System.Text.Json.Nodes.JsonObject
+                if (Tracing)
                 {
-                    ["until"] = at,
-                    ["why"] = result.Status == EmailStatuses.Deferred ? "the frequency cap is reached: the e-mail waits" : "the provider said later: the e-mail is tried again",
-                });
+                    Trace(TraceKinds.Wait, step.Email, new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["until"] = at,
+                        ["why"] = result.Status == EmailStatuses.Deferred ? "the frequency cap is reached: the e-mail waits" : "the provider said later: the e-mail is tried again",
+                    });
+                }
+
                 Publish([], at);
                 await _ctx.CreateTimer(at.UtcDateTime, CancellationToken.None);
                 _sinceWait = 0;

@@ -185,7 +185,11 @@ internal sealed partial class JourneyRun
 
             if (timedOut && fireAt <= Now)
             {
-                Trace(TraceKinds.Timeout, null, new JsonObject { ["due"] = fireAt });
+                if (Tracing)
+                {
+                    Trace(TraceKinds.Timeout, null, new JsonObject { ["due"] = fireAt });
+                }
+
                 _cause = new TouchpointCause("timer", _currentStep, At: Now);
                 return new Woke(null, null);
             }
@@ -194,7 +198,7 @@ internal sealed partial class JourneyRun
             var listen = stepEvents.Concat(exits).Concat(goals.Select(g => g.Event)).Concat(completions).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             var wakeAt = _escalations.Count == 0 ? fireAt : Earliest(fireAt, _escalations.Min(e => e.EscalateAt));
             Publish([.. listen], wakeAt);
-            if (_trace is not null && !_ctx.IsReplaying)
+            if (Tracing)
             {
                 Trace(TraceKinds.Wait, null, new JsonObject
                 {
@@ -223,7 +227,11 @@ internal sealed partial class JourneyRun
                 // Delivered twice (an engine that delivers at least once, or a retried raise): already handled.
                 var logger = _ctx.CreateReplaySafeLogger<JourneyInterpreter>();
                 Log.IgnoredRepeat(logger, _ctx.InstanceId, name, eventId);
-                Trace(TraceKinds.Repeat, name, new JsonObject { ["eventId"] = eventId });
+                if (Tracing)
+                {
+                    Trace(TraceKinds.Repeat, name, new JsonObject { ["eventId"] = eventId });
+                }
+
                 continue;
             }
 
@@ -241,12 +249,20 @@ internal sealed partial class JourneyRun
             _cause = _model.Absorb(name, eventId, payload, Now);
             if (Handle(name, stepEvents, exits, goals) is { } woke)
             {
-                Trace(TraceKinds.Event, name, new JsonObject { ["eventId"] = eventId });
+                if (Tracing)
+                {
+                    Trace(TraceKinds.Event, name, new JsonObject { ["eventId"] = eventId });
+                }
+
                 return woke;
             }
 
             // A task completion no step waits for now: keep it for a later wait that does (as the runtime would have).
-            Trace(TraceKinds.Held, name, new JsonObject { ["eventId"] = eventId });
+            if (Tracing)
+            {
+                Trace(TraceKinds.Held, name, new JsonObject { ["eventId"] = eventId });
+            }
+
             _held.Add(new HeldEvent(name, eventId, payload));
         }
     }

@@ -237,7 +237,11 @@ internal sealed partial class JourneyRun
             }
         }
 
-        Trace(TraceKinds.Decision, chosen.Next, new JsonObject { ["roll"] = drawn, ["of"] = total, ["arm"] = chosen.Name ?? chosen.Next, ["weight"] = chosen.Weight });
+        if (Tracing)
+        {
+            Trace(TraceKinds.Decision, chosen.Next, new JsonObject { ["roll"] = drawn, ["of"] = total, ["arm"] = chosen.Name ?? chosen.Next, ["weight"] = chosen.Weight });
+        }
+
         return chosen.Next;
     }
 
@@ -245,7 +249,7 @@ internal sealed partial class JourneyRun
     {
         var value = Conditions.ConditionEvaluator.Evaluate(step.If!, _model.Root);
         var next = value ? step.Then! : step.Else!;
-        if (_trace is not null && !_ctx.IsReplaying)
+        if (Tracing)
         {
             var inputs = new JsonObject();
             foreach (var path in PathsOf(step.If!).Distinct(StringComparer.Ordinal))
@@ -264,10 +268,14 @@ internal sealed partial class JourneyRun
             .Concat((condition.All ?? []).Concat(condition.Any ?? []).SelectMany(PathsOf))
             .Concat(condition.Not is null ? [] : PathsOf(condition.Not));
 
+    /// <summary>Whether a trace wants this decision (one is set, and the engine is not replaying): details are built only then.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(_trace))]
+    private bool Tracing => _trace is not null && !_ctx.IsReplaying;
+
     /// <summary>Tells the trace (if any) about a new decision; nothing while replaying.</summary>
     private void Trace(string kind, string? name, JsonObject? details = null)
     {
-        if (_trace is not null && !_ctx.IsReplaying)
+        if (Tracing)
         {
             _trace.Record(new JourneyTraceEntry(Now, kind, _currentStep.Length == 0 ? null : _currentStep, name, details));
         }
@@ -279,7 +287,11 @@ internal sealed partial class JourneyRun
         _phase = phase;
         if (from != phase)
         {
-            Trace(TraceKinds.Phase, phase, new JsonObject { ["from"] = from });
+            if (Tracing)
+            {
+                Trace(TraceKinds.Phase, phase, new JsonObject { ["from"] = from });
+            }
+
             Milestone(MilestoneKinds.PhaseChanged, details: new JsonObject { ["from"] = from, ["to"] = phase });
         }
 
