@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Authoring;
+using JourneyOrchestrator.Core.History;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Scheduling;
@@ -26,7 +27,7 @@ public static class RecordedJourney
         {
             return Read(detail, template, after);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)
         {
             // a value of the wrong kind (an object for a text, text that is not JSON or not an instant)
             throw new FormatException($"The document is not a journey detail with its history: {e.Message}", e);
@@ -45,42 +46,36 @@ public static class RecordedJourney
             throw new FormatException("The document has no 'history': read the journey with ?history=true (journey inspect <id> --history --json).");
         }
 
-        var started = history.OfType<JsonObject>().FirstOrDefault(e => e["type"]?.GetValue<string>() == "JourneyStarted")
+        // The history as the API wrote it (HistoryJson); an element that is not a history event is a JsonException.
+        var recorded = history.Select(e => e.Deserialize<HistoryEvent>(HistoryJson.Options)).ToList();
+        var started = recorded.OfType<JourneyStarted>().FirstOrDefault()
             ?? throw new FormatException("The history has no JourneyStarted event.");
-        var input = JsonData.Deserialize<JourneyInput>(started["input"]?.GetValue<string>())
+        var input = JsonData.Deserialize<JourneyInput>(started.Input)
             ?? throw new FormatException("The journey's JourneyStarted event has no input.");
-        var startedAt = Instant(started["timestamp"]);
         var events = new List<ScenarioEvent>();
         var trigger = input.Trigger;
-        var entry = template.Entry?.Events.FirstOrDefault() ?? trigger?["name"]?.GetValue<string>() ?? "journey.started";
         events.Add(new ScenarioEvent
         {
             Path = "history[trigger]",
-            At = startedAt,
-            Name = trigger?["name"]?.GetValue<string>() ?? entry,
+            At = started.Timestamp,
+            Name = trigger?["name"]?.GetValue<string>() ?? template.Entry?.Events.FirstOrDefault() ?? "journey.started",
             EventId = trigger?["eventId"]?.GetValue<string>() ?? "trigger",
             Data = (trigger?["data"] as JsonObject)?.DeepClone().AsObject() ?? input.Data?.DeepClone().AsObject() ?? [],
         });
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < history.Count; i++)
+        for (var i = 0; i < recorded.Count; i++)
         {
-            if (history[i] is not JsonObject e || e["type"]?.GetValue<string>() != "ExternalEventReceived")
+            if (recorded[i] is not ExternalEventReceived e || e.Name.Length == 0 || string.Equals(e.Name, JourneyNames.MigrateEvent, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
 
-            var name = e["name"]?.GetValue<string>() ?? "";
-            if (name.Length == 0 || string.Equals(name, JourneyNames.MigrateEvent, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            var payload = e["payload"]?.GetValue<string>() is { } text ? JsonNode.Parse(text) : null;
+            var payload = e.Payload is { } text ? JsonNode.Parse(text) : null;
             var data = payload?["data"] as JsonObject ?? (payload is JsonObject o && o["eventId"] is null ? o : null);
-            var eventId = payload?["eventId"]?.GetValue<string>() ?? e["eventId"]?.GetValue<string>() ?? $"h{i}";
-            names.Add(name);
-            events.Add(new ScenarioEvent { Path = $"history[{i}]", At = Instant(e["timestamp"]), Name = name, EventId = eventId, Data = data?.DeepClone().AsObject() ?? [] });
+            var eventId = payload?["eventId"]?.GetValue<string>() ?? (e.EventId.Length > 0 ? e.EventId : $"h{i}");
+            names.Add(e.Name);
+            events.Add(new ScenarioEvent { Path = $"history[{i}]", At = e.Timestamp, Name = e.Name, EventId = eventId, Data = data?.DeepClone().AsObject() ?? [] });
         }
 
         var customer = input.Customer is { } snapshot ? snapshot.Deserialize<CustomerProfile>(JsonData.Options) : null;
@@ -89,7 +84,7 @@ public static class RecordedJourney
         {
             Name = $"replay of {detail["id"]?.GetValue<string>() ?? "a journey"}",
             TemplateId = template.Id,
-            Start = startedAt,
+            Start = started.Timestamp,
             Horizon = after.AddTo(last),
             Seed = detail["id"]?.GetValue<string>() ?? "replay",
             DealerId = input.DealerId,
@@ -99,7 +94,4 @@ public static class RecordedJourney
             Events = events,
         };
     }
-
-    private static DateTimeOffset Instant(JsonNode? node) =>
-        node?.GetValue<DateTimeOffset>() ?? throw new FormatException("A history event has no timestamp.");
 }
