@@ -58,6 +58,8 @@ public static class JourneyApiExtensions
         services.AddSingleton<CustomerEventRouter>();
         services.AddSingleton<CustomerErasureService>();
         services.AddSingleton<JourneyMigrations>();
+        services.AddSingleton<JourneyTimelines>();
+        services.AddSingleton<Analytics.FunnelAnalytics>();
 
         // JSON, problem details for every error, API keys and roles, OpenAPI.
         services.ConfigureHttpJsonOptions(o =>
@@ -117,6 +119,8 @@ public static class JourneyApiExtensions
         routes.MapErasureEndpoints();
         routes.MapTemplateEndpoints();
         routes.MapSimulationEndpoints();
+        routes.MapAnalyticsEndpoints();
+        routes.MapCallerEndpoints();
         routes.MapEmailEndpoints();
         routes.MapTaskEndpoints();
         routes.MapDeliveryEndpoints();

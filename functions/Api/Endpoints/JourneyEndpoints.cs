@@ -25,7 +25,7 @@ public static class JourneyEndpoints
         group.MapGet("/", ListAsync)
             .WithName("ListJourneys")
             .WithSummary("List journeys")
-            .WithDescription("Journeys filtered by status (comma-separated: Pending, Running, Completed, Failed, Terminated, Suspended), template, dealer and customer, oldest first, a page at a time: pass the continuationToken of a page to get the next. A dealer key sees its own dealer's journeys only.")
+            .WithDescription("Journeys filtered by status (comma-separated: Pending, Running, Completed, Failed, Terminated, Suspended), template, version (with template: the version a journey runs now), phase (orientation, communication, choice, purchase, usage), dealer and customer, oldest first, a page at a time: pass the continuationToken of a page to get the next. Status, version and phase are applied to each page after it is read, so a page may hold fewer than pageSize journeys while a continuationToken follows. A dealer key sees its own dealer's journeys only.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
 
         group.MapGet("/{id}", GetAsync)
@@ -33,6 +33,13 @@ public static class JourneyEndpoints
             .WithSummary("Get a journey's status")
             .WithDescription("Status, template id and version, phase, current step, events waited for, next timer due, goals reached, touchpoints so far and the interpreter's custom status; with history=true also the current execution's history events. A journey of another dealer answers 404 exactly like an unknown id, on this and every other journey route.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/{id}/timeline", TimelineAsync)
+            .WithName("GetJourneyTimeline")
+            .WithSummary("Why the journey did what it did")
+            .WithDescription("The journey's timeline, rebuilt by replaying its recorded history through the interpreter (nothing runs, nothing is written): the start and every event (taken, held, ignored as a repeat), each step, each condition with the values it read and each A/B split with its arm and roll, each wait with what it listens for and until when, quiet-hour and frequency-cap deferrals, phases, goals, the end; and each touchpoint where its activity completed, with its status (sent, suppressed and why, capped, failed) and its cause: data.cause and data.causeIndex, the index of the event or timer entry that caused it. The entries have the format of a simulation's timeline (POST /api/simulations). Times in UTC, after the start, and in the dealer's and customer's zones. The current execution only (after a yearly repeat: the touchpoints of earlier years come first, without their causes). complete is false (with problem) when the template version no longer fits the history. 422 past MaxTimelineHistoryEvents (20,000) or MaxTimelineTouchpoints (5,000).")
+            .Produces<JourneyOrchestrator.Templates.Simulation.JourneyTimelineView>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         group.MapGet("/{id}/touchpoints", TouchpointsAsync)
             .WithName("GetJourneyTouchpoints")
@@ -80,9 +87,12 @@ public static class JourneyEndpoints
     }
 
     private static async Task<Ok<JourneyPage>> ListAsync(
-        string? status, string? template, string? dealer, string? customer, int? pageSize, string? continuationToken,
+        string? status, string? template, int? version, string? phase, string? dealer, string? customer, int? pageSize, string? continuationToken,
         ClaimsPrincipal user, JourneyQueries journeys, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await journeys.ListAsync(status, template, dealer, customer, pageSize, continuationToken, Caller.From(user), cancellationToken));
+        TypedResults.Ok(await journeys.ListAsync(status, template, dealer, customer, pageSize, continuationToken, Caller.From(user), cancellationToken, version, phase));
+
+    private static async Task<IResult> TimelineAsync(string id, ClaimsPrincipal user, JourneyTimelines timelines, CancellationToken cancellationToken) =>
+        TypedResults.Json(await timelines.GetAsync(id, Caller.From(user), cancellationToken), JourneyOrchestrator.Templates.Simulation.Timeline.JsonOptions);
 
     private static async Task<Ok<JourneyDetail>> GetAsync(string id, bool? history, ClaimsPrincipal user, JourneyQueries journeys, CancellationToken cancellationToken) =>
         TypedResults.Ok(await journeys.GetAsync(id, history == true, Caller.From(user), cancellationToken));

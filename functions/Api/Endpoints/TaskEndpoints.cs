@@ -22,6 +22,12 @@ public static class TaskEndpoints
             .WithDescription("Tasks in creation order, filtered by dealerId and status (open, completed). A dealer key sees its own dealer's tasks only.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
 
+        group.MapGet("/board", BoardAsync)
+            .WithName("GetTaskBoard")
+            .WithSummary("A dealer's open tasks: open, overdue, escalated")
+            .WithDescription("The open tasks (of dealerId; a dealer key: its own) in three columns by the host's clock (now): escalated (the journey escalated it, or it is an escalation's reminder task), overdue (past its due time), open (the rest), each by due time. At most 500 open tasks (truncated: true past it).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden);
+
         group.MapPost("/{id}/complete", CompleteAsync)
             .WithName("CompleteTask")
             .WithSummary("Complete a sales task")
@@ -163,6 +169,37 @@ public static class TaskEndpoints
         errors.ThrowIfAny();
         var dealer = Caller.From(user).ScopeDealer(dealerId, "tasks");
         return TypedResults.Ok(new TaskPage(await data.ListTasksAsync(dealer, status, cancellationToken)));
+    }
+
+    /// <summary>Open tasks one board shows at most.</summary>
+    public const int MaxBoardTasks = 500;
+
+    private static async Task<Ok<TaskBoard>> BoardAsync(string? dealerId, ClaimsPrincipal user, IJourneyDataStore data, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        errors.Id("dealerId", dealerId, required: false);
+        errors.ThrowIfAny();
+        var dealer = Caller.From(user).ScopeDealer(dealerId, "tasks");
+        var now = time.GetUtcNow();
+        var all = await data.ListTasksAsync(dealer, TaskStatuses.Open, cancellationToken);
+        var open = all.OrderBy(t => t.DueAt).Take(MaxBoardTasks).ToList();
+        var escalatedSteps = new HashSet<(string Journey, string Step, string Type)>();
+        foreach (var journeyId in open.Select(t => t.JourneyId).Distinct(StringComparer.Ordinal))
+        {
+            foreach (var t in await data.ListTouchpointsAsync(journeyId, cancellationToken))
+            {
+                if (t is { Channel: "task", Status: Templates.Activities.EscalateTaskActivity.Escalated })
+                {
+                    escalatedSteps.Add((t.JourneyId, t.StepId, t.Name));
+                }
+            }
+        }
+
+        bool Escalated(SalesTask t) => escalatedSteps.Contains((t.JourneyId, t.StepId, t.Type)) || t.Type.EndsWith("-reminder", StringComparison.Ordinal);
+        var escalated = open.Where(Escalated).ToList();
+        var overdue = open.Where(t => !Escalated(t) && t.DueAt < now).ToList();
+        var rest = open.Where(t => !Escalated(t) && t.DueAt >= now).ToList();
+        return TypedResults.Ok(new TaskBoard(now, rest, overdue, escalated, all.Count > MaxBoardTasks));
     }
 
     private static async Task<Ok<TaskCompleted>> CompleteAsync(

@@ -62,4 +62,11 @@ public sealed class ApiProblemException : Exception
 
     public static ApiProblemException Unprocessable(string title, string detail, IReadOnlyList<FieldError> errors) =>
         new(StatusCodes.Status422UnprocessableEntity, title, detail, errors);
+
+    /// <summary>422: the work would go past a documented limit (named in <c>limit</c>, with its value and what was asked).</summary>
+    public static ApiProblemException Limit(string limit, long value, long actual, string path, string detail) =>
+        new(StatusCodes.Status422UnprocessableEntity, "A limit was reached", detail, [new FieldError(path, detail)])
+        {
+            Extensions = new Dictionary<string, object?> { ["limit"] = limit, ["value"] = value, ["actual"] = actual },
+        };
 }

@@ -181,6 +181,9 @@ public sealed record TemplateVersionView(
 
 public sealed record TaskPage(IReadOnlyList<SalesTask> Items);
 
+/// <summary><c>GET /api/tasks/board</c>: open tasks by column, at the host's clock's <see cref="Now"/>.</summary>
+public sealed record TaskBoard(DateTimeOffset Now, IReadOnlyList<SalesTask> Open, IReadOnlyList<SalesTask> Overdue, IReadOnlyList<SalesTask> Escalated, bool Truncated);
+
 /// <summary>What completing a task did: the task, and the event raised into its journey (delivery: raised, duplicate, journeyFinished, journeyNotFound).</summary>
 public sealed record TaskCompleted(SalesTask Task, string JourneyId, string EventName, string EventId, string Delivery);
 

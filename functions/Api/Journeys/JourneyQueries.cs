@@ -64,12 +64,13 @@ public sealed class JourneyQueries(JourneyLookup lookup, IJourneyDataStore data)
     }
 
     /// <summary>
-    /// A page of journeys, newest first. Filters on dealer, template and customer are index ranges; a status filter is
-    /// applied to each page after the engine's states are read, so a page may hold fewer than <paramref name="pageSize"/>
+    /// A page of journeys, newest first. Filters on dealer, template and customer are index ranges; status, version (the version
+    /// a journey runs now) and phase filters are applied to each page after the engine's states are read, so a page may hold fewer than <paramref name="pageSize"/>
     /// journeys while a <c>continuationToken</c> still follows (documented in docs/dealer-integration.md).
     /// </summary>
     public async Task<JourneyPage> ListAsync(
-        string? status, string? template, string? dealer, string? customer, int? pageSize, string? continuationToken, Caller caller, CancellationToken cancellationToken)
+        string? status, string? template, string? dealer, string? customer, int? pageSize, string? continuationToken, Caller caller, CancellationToken cancellationToken,
+        int? version = null, string? phase = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new FieldErrors();
@@ -93,6 +94,20 @@ public sealed class JourneyQueries(JourneyLookup lookup, IJourneyDataStore data)
         if (template is not null && !InputRules.IsTemplateId(template))
         {
             errors.Add("template", "Must be a template id: lowercase letters, digits and '-'.");
+        }
+
+        if (version is not null && template is null)
+        {
+            errors.Add("version", "Needs template too: versions are per template.");
+        }
+        else if (version is < 1)
+        {
+            errors.Add("version", "Must be 1 or more.");
+        }
+
+        if (phase is not null && !Templates.Model.Phases.All.Contains(phase))
+        {
+            errors.Add("phase", $"'{phase}' is not a phase; use {string.Join(", ", Templates.Model.Phases.All)}.");
         }
 
         errors.Id("dealer", dealer, required: false);
@@ -145,7 +160,11 @@ public sealed class JourneyQueries(JourneyLookup lookup, IJourneyDataStore data)
         {
             if (await lookup.FindAsync(entry, withInputs: true, cancellationToken) is { } journey && (statuses is not { Count: > 0 } || statuses.Contains(journey.Status)))
             {
-                items.Add(JourneyLookup.Summary(journey));
+                var summary = JourneyLookup.Summary(journey);
+                if ((version is null || summary.TemplateVersion == version) && (phase is null || summary.Phase == phase))
+                {
+                    items.Add(summary);
+                }
             }
         }
 

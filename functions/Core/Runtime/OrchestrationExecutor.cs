@@ -22,6 +22,15 @@ internal sealed record ExecutionResult
     public string? CustomStatus { get; init; }
 }
 
+/// <summary>What a replay that only reads (<see cref="Simulation.HistoryReplayer"/>) asks of the executor.</summary>
+internal sealed record ReplayHooks
+{
+    /// <summary>Called with each recorded event in order; a delivery (start, event, timer fired, activity result) before the code gets it.</summary>
+    public Action<HistoryEvent>? OnRecorded { get; init; }
+    /// <summary>The history has no <see cref="TimerCancelled"/> events (DurableTask.Core records none): the code's cancellations match nothing.</summary>
+    public bool CancellationsNotRecorded { get; init; }
+}
+
 /// <summary>
 /// Replays orchestration code against its history, checks that it makes the same decisions
 /// (non-determinism detection), then applies the new events and records what the code does next.
@@ -37,7 +46,8 @@ internal static class OrchestrationExecutor
         IReadOnlyList<HistoryEvent> newEvents,
         DateTimeOffset now,
         string? customStatus,
-        ILoggerFactory? loggerFactory = null)
+        ILoggerFactory? loggerFactory = null,
+        ReplayHooks? hooks = null)
     {
         var started = history.OfType<JourneyStarted>().FirstOrDefault() ?? newEvents.OfType<JourneyStarted>().FirstOrDefault()
             ?? throw new InvalidOperationException($"Instance '{instanceId}' has no JourneyStarted event to run from.");
@@ -47,7 +57,7 @@ internal static class OrchestrationExecutor
         SynchronizationContext.SetSynchronizationContext(sync);
         try
         {
-            return Run(context, sync, orchestration, history, newEvents, now);
+            return Run(context, sync, orchestration, history, newEvents, now, hooks);
         }
         catch (NonDeterminismException nonDeterminism)
         {
@@ -65,7 +75,8 @@ internal static class OrchestrationExecutor
         ITaskOrchestrator orchestration,
         IReadOnlyList<HistoryEvent> history,
         IReadOnlyList<HistoryEvent> newEvents,
-        DateTimeOffset now)
+        DateTimeOffset now,
+        ReplayHooks? hooks)
     {
         Task<object?>? code = null;
 
@@ -73,6 +84,12 @@ internal static class OrchestrationExecutor
         for (var position = 0; position < history.Count; position++)
         {
             var recorded = history[position];
+            if (hooks?.CancellationsNotRecorded == true && recorded is not TimerCancelled)
+            {
+                SkipCancellations(context);
+            }
+
+            hooks?.OnRecorded?.Invoke(recorded);
             if (recorded is TimerScheduled or ActivityScheduled or TimerCancelled)
             {
                 Match(context, position, recorded);
@@ -91,6 +108,11 @@ internal static class OrchestrationExecutor
             }
 
             code = Deliver(context, sync, orchestration, recorded, code);
+        }
+
+        if (hooks?.CancellationsNotRecorded == true)
+        {
+            SkipCancellations(context);
         }
 
         EnsureAllMatched(context, history.Count, null);
@@ -259,6 +281,15 @@ internal static class OrchestrationExecutor
         if (!same)
         {
             throw new NonDeterminismException(context.InstanceId, position, Describe(recorded), Describe(action));
+        }
+    }
+
+    /// <summary>Drops the timer cancellations the code made that a history without them (DurableTask.Core's) cannot match.</summary>
+    private static void SkipCancellations(RuntimeOrchestrationContext context)
+    {
+        while (context.UnmatchedActions.TryPeek(out var next) && next is TimerCancelled)
+        {
+            context.UnmatchedActions.Dequeue();
         }
     }
 

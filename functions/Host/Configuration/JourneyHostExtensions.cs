@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Host.ConsoleSite;
 using JourneyOrchestrator.Api;
 using JourneyOrchestrator.Api.Security;
 using JourneyOrchestrator.Delivery.Crm;
@@ -107,6 +108,7 @@ public static class JourneyHostExtensions
             app.MapManualClockEndpoints();
         }
 
+        app.MapConsole();
         return app;
     }
 

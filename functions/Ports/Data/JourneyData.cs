@@ -144,6 +144,24 @@ public sealed record JourneyInput
     /// turning milestones on or off never changes the replay of a running one.
     /// </summary>
     public bool PublishMilestones { get; init; }
+    /// <summary>What the journey did so far (funnel analytics), carried across repeats; null before its first step.</summary>
+    public JourneyPath? Path { get; init; }
+}
+
+/// <summary>
+/// What a journey did, kept in its custom status for funnel analytics (<c>GET /api/analytics/funnel</c>) and carried across
+/// repeats: the steps it entered (each once, in the order first entered), how each of its waits ended (per wait step: the
+/// event that woke it, or <c>timeout</c>, with how often) and the arm each A/B split gave it. Bounded by the template: at
+/// most its steps, its wait steps times their events plus one, its splits.
+/// </summary>
+public sealed record JourneyPath
+{
+    /// <summary>The outcome of a wait that ended by its time.</summary>
+    public const string Timeout = "timeout";
+
+    public List<string> Steps { get; init; } = [];
+    public Dictionary<string, Dictionary<string, int>> Waits { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Arms { get; init; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>

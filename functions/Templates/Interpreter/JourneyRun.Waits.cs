@@ -164,6 +164,7 @@ internal sealed partial class JourneyRun
             {
                 _sinceWait = 0;
                 _cause = _model.Absorb(held.Name, held.EventId, held.Payload, Now);
+                WaitEnded(held.Name);
                 return new Woke(stepEvents.First(n => Same(n, held.Name)), null);
             }
 
@@ -174,6 +175,7 @@ internal sealed partial class JourneyRun
                 {
                     if (Handle(raised.Name, stepEvents, exits, goals) is { } handled)
                     {
+                        WaitEnded(raised.Name);
                         return handled;
                     }
 
@@ -191,6 +193,7 @@ internal sealed partial class JourneyRun
                 }
 
                 _cause = new TouchpointCause("timer", _currentStep, At: Now);
+                WaitEnded(JourneyPath.Timeout);
                 return new Woke(null, null);
             }
 
@@ -254,6 +257,7 @@ internal sealed partial class JourneyRun
                     Trace(TraceKinds.Event, name, new JsonObject { ["eventId"] = eventId });
                 }
 
+                WaitEnded(name);
                 return woke;
             }
 

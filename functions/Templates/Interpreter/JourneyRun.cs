@@ -36,6 +36,8 @@ internal sealed partial class JourneyRun
     private readonly string _runId;
     private readonly JourneyBudget _budget;
     private readonly IJourneyTrace? _trace;
+    private readonly JourneyPath _path;
+    private readonly HashSet<string> _entered;
     private BudgetWindow? _window;
     private TouchpointCause _cause;
     private string? _phase;
@@ -65,6 +67,10 @@ internal sealed partial class JourneyRun
         _escalations = [.. input.Escalations ?? []];
         _held = [.. input.HeldEvents ?? []];
         _seen = [.. input.SeenEventIds ?? []];
+        _path = input.Path is { } path
+            ? new JourneyPath { Steps = [.. path.Steps], Waits = path.Waits.ToDictionary(w => w.Key, w => new Dictionary<string, int>(w.Value, StringComparer.Ordinal), StringComparer.Ordinal), Arms = new(path.Arms, StringComparer.Ordinal) }
+            : new JourneyPath();
+        _entered = [.. _path.Steps];
         if (input.Iteration == 0 && input.Trigger?["eventId"] is JsonValue triggerId && triggerId.GetValueKind() == System.Text.Json.JsonValueKind.String)
         {
             Remember(triggerId.GetValue<string>()); // the entry event, raised again into the journey it started, is a repeat
@@ -122,6 +128,11 @@ internal sealed partial class JourneyRun
             }
 
             _currentStep = step.Id;
+            if (_entered.Add(step.Id))
+            {
+                _path.Steps.Add(step.Id);
+            }
+
             Trace(TraceKinds.Step, step.Kind);
             Spend(steps: 1);
             if (step.Phase is not null)
@@ -199,6 +210,7 @@ internal sealed partial class JourneyRun
         SeenEventIds = _seen.Count == 0 ? null : [.. _seen],
         RunId = _runId,
         Budget = _window,
+        Path = _path,
     };
 
     /// <summary>Counts against the hour's budget; throws <see cref="JourneyBudgetExceededException"/> past a limit.</summary>
@@ -242,6 +254,8 @@ internal sealed partial class JourneyRun
             Trace(TraceKinds.Decision, chosen.Next, new JsonObject { ["roll"] = drawn, ["of"] = total, ["arm"] = chosen.Name ?? chosen.Next, ["weight"] = chosen.Weight });
         }
 
+        _path.Arms[step.Id] = chosen.Name ?? chosen.Next;
+
         return chosen.Next;
     }
 
@@ -270,7 +284,7 @@ internal sealed partial class JourneyRun
 
     /// <summary>Whether a trace wants this decision (one is set, and the engine is not replaying): details are built only then.</summary>
     [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(_trace))]
-    private bool Tracing => _trace is not null && !_ctx.IsReplaying;
+    private bool Tracing => _trace is not null && (!_ctx.IsReplaying || _trace.IncludesReplay);
 
     /// <summary>Tells the trace (if any) about a new decision; nothing while replaying.</summary>
     private void Trace(string kind, string? name, JsonObject? details = null)
@@ -321,6 +335,7 @@ internal sealed partial class JourneyRun
     {
         TemplateId = _template.Id,
         TemplateVersion = _template.Version,
+        DealerId = _input.DealerId,
         JourneyKey = _input.JourneyKey,
         Phase = _phase,
         CurrentStep = _currentStep,
@@ -329,7 +344,22 @@ internal sealed partial class JourneyRun
         GoalsReached = [.. _goalsReached],
         Iteration = _input.Iteration,
         LastError = _lastError,
+        Path = _path,
     });
+
+    /// <summary>Counts how the current wait step's wait ended (an event's name or <see cref="JourneyPath.Timeout"/>) for analytics.</summary>
+    private void WaitEnded(string outcome)
+    {
+        if (_steps.TryGetValue(_currentStep, out var step) && step.Kind is StepKinds.Wait or StepKinds.WaitForEvent or StepKinds.Approval)
+        {
+            if (!_path.Waits.TryGetValue(step.Id, out var outcomes))
+            {
+                _path.Waits[step.Id] = outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+            }
+
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+    }
 
     private readonly record struct StepOutcome(string? Next, JourneyResult? Result)
     {

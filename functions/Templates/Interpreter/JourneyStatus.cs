@@ -1,3 +1,5 @@
+using JourneyOrchestrator.Templates.Data;
+
 namespace JourneyOrchestrator.Templates.Interpreter;
 
 /// <summary>
@@ -7,6 +9,8 @@ public sealed record JourneyStatus
 {
     public required string TemplateId { get; init; }
     public required int TemplateVersion { get; init; }
+    /// <summary>The journey's dealer (for analytics per dealer, read from the status alone).</summary>
+    public string? DealerId { get; init; }
     public string? JourneyKey { get; init; }
     public string? Phase { get; init; }
     /// <summary>The step running or waiting now.</summary>
@@ -20,6 +24,8 @@ public sealed record JourneyStatus
     public int Iteration { get; init; }
     /// <summary>The last touchpoint that failed after its retries, if any (the journey carries on).</summary>
     public string? LastError { get; init; }
+    /// <summary>The steps entered, how waits ended, the split arms: what funnel analytics count.</summary>
+    public JourneyPath? Path { get; init; }
 }
 
 /// <summary>The interpreter's output when a journey finishes (or continues as new, after a repeat).</summary>

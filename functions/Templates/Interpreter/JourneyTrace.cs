@@ -29,10 +29,16 @@ public static class TraceKinds
 public sealed record JourneyTraceEntry(DateTimeOffset At, string Kind, string? StepId, string? Name, JsonObject? Details = null);
 
 /// <summary>
-/// Where the interpreter says what it decides and why (the simulator's timeline). Called only for new decisions, never while
-/// the engine replays history, so a trace holds each decision once. None in production (null): the journey never depends on it.
+/// Where the interpreter says what it decides and why (the simulator's timeline, a journey's timeline). Called only for new
+/// decisions, never while the engine replays history (unless <see cref="IncludesReplay"/>), so a trace holds each decision once. None in production (null): the journey never depends on it.
 /// </summary>
 public interface IJourneyTrace
 {
+    /// <summary>
+    /// Whether the trace also wants the decisions the engine replays (a live journey's timeline is rebuilt by replaying its
+    /// history with such a trace); false for the simulator, which sees each decision once as it is made.
+    /// </summary>
+    bool IncludesReplay => false;
+
     void Record(JourneyTraceEntry entry);
 }
