@@ -18,7 +18,8 @@ public sealed class OpenApiTests(SharedHost shared) : IClassFixture<SharedHost>
         var document = await (await _host.Client(null).GetAsync(U("/openapi/v1.json"))).ReadJsonAsync(HttpStatusCode.OK);
         var paths = document["paths"]!.AsObject();
         var routes = _host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText is { } raw && !raw.StartsWith("/openapi", StringComparison.Ordinal))
+            .Where(e => e.RoutePattern.RawText is { } raw && !raw.StartsWith("/openapi", StringComparison.Ordinal)
+                && e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.IExcludeFromDescriptionMetadata>()?.ExcludeFromDescription != true) // the console's pages
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Path: Normalize(e.RoutePattern.RawText!), Method: m.ToLowerInvariant())))
             .ToList();
 
@@ -54,6 +55,7 @@ public sealed class OpenApiTests(SharedHost shared) : IClassFixture<SharedHost>
             "get /api/dev/mailbox", "get /api/dev/clock", "post /api/dev/clock/advance", "get /health",
             "post /api/tasks/{id}/approve", "post /api/tasks/{id}/reject", "put /api/emails/{name}", "get /api/emails", "get /api/emails/{name}",
             "get /api/emails/{name}/versions/{version}", "post /api/emails/{name}/preview",
+            "get /api/journeys/{id}/timeline", "get /api/analytics/funnel", "get /api/tasks/board", "get /api/me",
         ];
         foreach (var route in expected)
         {
@@ -64,6 +66,13 @@ public sealed class OpenApiTests(SharedHost shared) : IClassFixture<SharedHost>
         Assert.Equal("X-Api-Key", document["components"]!["securitySchemes"]!["ApiKey"]!["name"]!.GetValue<string>());
         Assert.NotNull(paths["/api/journeys/{id}/events/{name}"]!["post"]!["responses"]!["410"]);
         Assert.NotNull(paths["/api/templates/{id}"]!["put"]!["responses"]!["422"]);
+
+        // The console's reads are described with their bodies, for other tools to use.
+        var funnel = paths["/api/analytics/funnel"]!["get"]!;
+        Assert.Contains(funnel["parameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "template");
+        Assert.NotNull(funnel["responses"]!["200"]!["content"]!["application/json"]);
+        Assert.NotNull(document["components"]!["schemas"]!["FunnelReport"]);
+        Assert.NotNull(document["components"]!["schemas"]!["JourneyTimelineView"]);
     }
 
     [Fact]
