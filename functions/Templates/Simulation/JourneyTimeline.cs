@@ -36,7 +36,7 @@ public sealed record JourneyRecord
 /// Answers "why was this sent" for a real journey: replays its history through the interpreter (<see cref="HistoryReplayer"/>:
 /// nothing runs, nothing is written) with a trace that hears the replayed decisions, so every condition with its inputs, every
 /// split arm with its roll, every wait, quiet-hours and frequency-cap deferral is the one the journey made, and places each stored
-/// touchpoint where its activity completed, linked to the event or timer that caused it (<c>data.causeIndex</c>). The current
+/// touchpoint where its activity completed (by the touchpoint id in the activity's input, else in order), linked to the event or timer that caused it (<c>data.causeIndex</c>). The current
 /// execution only: touchpoints of earlier repeats come first, without their causes.
 /// </summary>
 public static class JourneyTimeline
@@ -161,9 +161,28 @@ internal sealed class JourneyTimelineWriter(DateTimeOffset start, TimeZoneInfo d
         }
 
         var key = KeyOf(scheduled.Input);
-        foreach (var touchpoint in journey.Touchpoints.Where(t => t.Id == key))
+        if (key is not null)
         {
-            Place(touchpoint);
+            foreach (var touchpoint in journey.Touchpoints.Where(t => t.Id == key))
+            {
+                Place(touchpoint);
+            }
+
+            return;
+        }
+
+        // A history without activity inputs (DurableTask.AzureStorage returns none): activities complete in order, so this is
+        // the earliest touchpoint of the activity's kind not yet placed.
+        Func<Touchpoint, bool>? kind = scheduled.Name switch
+        {
+            JourneyNames.SendEmailActivity => t => t.Channel == "email",
+            JourneyNames.CreateTaskActivity => t => t.Channel == "task" && t.Status != Activities.EscalateTaskActivity.Escalated,
+            JourneyNames.EscalateTaskActivity => t => t.Channel == "task" && t.Status == Activities.EscalateTaskActivity.Escalated,
+            _ => null,
+        };
+        if (kind is not null && journey.Touchpoints.Where(kind).FirstOrDefault(t => !_placed.Contains(t.Id + "|" + t.Status)) is { } next)
+        {
+            Place(next);
         }
     }
 

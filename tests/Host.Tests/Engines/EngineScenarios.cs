@@ -136,6 +136,24 @@ public abstract class EngineScenarios
 
         await EventuallyAsync(host, () => anna.JourneyAsync(id), j => Steps(j).Contains("yearly"), "waiting a period at 'yearly'");
         Assert.Equal(["brochure-follow-up", "testdrive-invitation"], await anna.MailAsync(id));
+
+        // The journey's "why" timeline, rebuilt from this engine's history: the repeat is shown ignored, the e-mail caused by the ping.
+        var timeline = await anna.Dealer.OkJsonAsync($"/api/journeys/{id}/timeline");
+        Assert.True(timeline["complete"]!.GetValue<bool>(), timeline.ToJsonString());
+        var entries = timeline["entries"]!.AsArray().Select(e => e!).ToList();
+        var pings = entries.Where(e => e["kind"]!.GetValue<string>() == "event" && e["name"]!.GetValue<string>() == "suite.ping").ToList();
+        // (The embedded engine drops the repeat when it is raised; DurableTask.AzureStorage delivers it and the journey ignores it.)
+        Assert.Equal("taken", Assert.Single(pings, p => p["status"]!.GetValue<string>() == "taken")["status"]!.GetValue<string>());
+        Assert.All(pings.Skip(1), p => Assert.Equal("ignored-repeat", p["status"]!.GetValue<string>()));
+        var pinged = Assert.Single(entries, e => e["kind"]!.GetValue<string>() == "email" && e["name"]!.GetValue<string>() == "testdrive-invitation");
+        Assert.Equal(entries.IndexOf(pings[0]), pinged["data"]!["causeIndex"]!.GetValue<int>());
+
+        // The funnel from this engine's instances: one journey, its first wait ended by the ping, the second by the other event.
+        var funnel = await host.Client("dev-marketing-key").OkJsonAsync("/api/analytics/funnel?template=engine-suite");
+        Assert.Equal(1, funnel["journeys"]!.GetValue<int>());
+        var waits = funnel["waits"]!.AsArray().ToDictionary(w => w!["stepId"]!.GetValue<string>(), w => w!["byEvent"]!);
+        Assert.Equal(1, waits["wait-ping"]["suite.ping"]!.GetValue<int>());
+        Assert.Equal(1, waits["wait-again"]["suite.other"]!.GetValue<int>());
     }
 
     [Fact]
