@@ -6,7 +6,8 @@ namespace JourneyOrchestrator.Host.ConsoleSite;
 /// The marketing-ops console (<c>functions/Console</c>, a Vite build copied to <c>&lt;output&gt;/console</c> by the host's build)
 /// at <c>/console/</c>: static files, and <c>index.html</c> for any other path under it (the app routes in the browser). The
 /// pages hold no data: everything they show comes from the API with the key the user signs in with, which stays in the
-/// browser's session storage and goes only into the <c>X-Api-Key</c> header. Strict headers: a content security policy that
+/// browser's session storage and goes only into the <c>X-Api-Key</c> header. A path under <c>/console/</c> with a file
+/// extension that is not a file is a 404; any other is the app's <c>index.html</c>. Strict headers: a content security policy that
 /// allows only this origin's scripts and connections, no framing of the console, no referrer.
 /// </summary>
 public static class ConsoleEndpoints
@@ -44,8 +45,27 @@ public static class ConsoleEndpoints
                 return next(context);
             });
             branch.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(folder), RequestPath = Path });
+
+            // Not a route: a matched endpoint would make the static files middleware step aside for every asset.
+            branch.Run(async context =>
+            {
+                if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+                {
+                    context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                    return;
+                }
+
+                if (System.IO.Path.HasExtension(context.Request.Path.Value))
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound; // a missing asset is not the app
+                    return;
+                }
+
+                context.Response.ContentType = "text/html; charset=utf-8";
+                context.Response.Headers.CacheControl = "no-cache";
+                await context.Response.SendFileAsync(index, context.RequestAborted);
+            });
         });
-        app.MapGet(Path + "/{**rest}", () => Results.File(index, "text/html; charset=utf-8")).ExcludeFromDescription();
         return app;
     }
 }

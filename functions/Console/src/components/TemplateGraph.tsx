@@ -24,6 +24,8 @@ const NODE_W = 184;
 const NODE_H = 58;
 const LABEL_CHAR_W = 6.3;
 const LABEL_H = 16;
+/** The height (graph units) of the top part shown when the graph opens. */
+const FOCUS_HEIGHT = 520;
 
 const elk = new ELK();
 
@@ -113,7 +115,7 @@ async function layout(nodes: GraphNode[], edges: GraphEdge[]) {
 
 export default function TemplateGraph({ template, highlight }: { template: JourneyTemplate; highlight?: string[] }) {
   const model = useMemo(() => buildGraph(template), [template]);
-  const [laidOut, setLaidOut] = useState<{ nodes: Node<StepNodeData>[]; edges: Edge<RoutedEdgeData>[] } | null>(null);
+  const [laidOut, setLaidOut] = useState<{ nodes: Node<StepNodeData>[]; edges: Edge<RoutedEdgeData>[]; focus: { id: string }[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const highlightKey = (highlight ?? []).join('|');
 
@@ -165,7 +167,11 @@ export default function TemplateGraph({ template, highlight }: { template: Journ
             focusable: false,
           } as Edge<RoutedEdgeData>;
         });
-        setLaidOut({ nodes, edges });
+        // A big template fitted whole is unreadable: open on its top (where it starts) at a readable zoom; the controls'
+        // "fit view" shows it all.
+        const top = Math.min(...nodes.map((n) => n.position.y));
+        const focus = nodes.filter((n) => n.position.y <= top + FOCUS_HEIGHT).map((n) => ({ id: n.id }));
+        setLaidOut({ nodes, edges, focus });
       })
       .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)));
     return () => {
@@ -186,7 +192,7 @@ export default function TemplateGraph({ template, highlight }: { template: Journ
             nodeTypes={nodeTypes}
             edgeTypes={edgeTypes}
             fitView
-            fitViewOptions={{ padding: 0.05 }}
+            fitViewOptions={{ nodes: laidOut.focus, padding: 0.05, minZoom: 0.7, maxZoom: 1.1 }}
             minZoom={0.1}
             maxZoom={2}
             nodesDraggable={false}
@@ -195,7 +201,7 @@ export default function TemplateGraph({ template, highlight }: { template: Journ
             proOptions={{ hideAttribution: true }}
           >
             <Background gap={24} color="#e5e7eb" />
-            <Controls showInteractive={false} />
+            <Controls showInteractive={false} fitViewOptions={{ padding: 0.05 }} />
           </ReactFlow>
         )}
       </div>

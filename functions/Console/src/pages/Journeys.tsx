@@ -197,7 +197,15 @@ export function JourneyPage({ id }: { id: string }) {
     setBusy(true);
     setActionError(null);
     try {
+      const before = journey?.status;
       await action(id, reason.trim() || undefined);
+      // The engine applies the command asynchronously: read the journey until its status moves (at most ~10 s).
+      for (let i = 0; i < 40; i++) {
+        const j = await getJourney(id);
+        setJourney(j);
+        if (j.status !== before) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
       load();
     } catch (e) {
       setActionError(e);
