@@ -1,6 +1,6 @@
 // Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and of the cluster engine on Azurite (events-dtfx). See docs/benchmarks.md.
 //
-//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx|simulate> [--option value ...]
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx|simulate|funnel> [--option value ...]
 //
 // Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
 // Options (defaults are the target sizes):
@@ -33,12 +33,19 @@
 // simulate (not part of "all"): the shipped fifteen-years scenario of new-car-purchase in virtual time, timed per run.
 //   --runs 20 --warmup 3
 //
+// funnel (not part of "all"): FunnelAnalytics.ComputeAsync (GET /api/analytics/funnel) over N stored journeys of new-car-purchase
+// through the embedded engine's DurableTaskClient, beside raw Microsoft.Data.Sqlite reads of the same rows (with and without
+// deserializing each custom status). Its own options:
+//   --funnel-journeys 100000        funnel: journeys in the store (all of new-car-purchase version 1)
+//   --funnel-dealers 50             funnel: dealers the journeys are spread over (one is the dealer filter's)
+//   --trials 3                      funnel: timed reports, each followed by its raw reads; the median is reported
+//
 // Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll).
 using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx|simulate> [--option value ...]");
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx|simulate|funnel> [--option value ...]");
     return 2;
 }
 
@@ -67,6 +74,9 @@ switch (args[0])
     case "simulate":
         await SimulateScenario.RunAsync(options);
         break;
+    case "funnel":
+        await FunnelScenario.RunAsync(options);
+        break;
     case "probe-lock":
         await ProbeScenario.RunAsync(options);
         break;
@@ -76,7 +86,7 @@ switch (args[0])
         await IdleScenario.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-dtfx or simulate");
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-dtfx, simulate or funnel");
         return 2;
 }
 
