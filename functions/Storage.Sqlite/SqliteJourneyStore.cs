@@ -378,9 +378,11 @@ public sealed class SqliteJourneyStore : IJourneyStore
                 continuation = EncodeToken(last.CreatedAt.ToUnixTimeMilliseconds(), last.InstanceId);
             }
 
+            // One query for the page's tags, not one per instance (a scan of many pages, e.g. the funnel, paid it per row).
+            var tags = instances.Count == 0 ? [] : ReadTagsOf(session, System.Text.Json.JsonSerializer.Serialize(instances.Select(i => i.InstanceId).ToArray()));
             for (var i = 0; i < instances.Count; i++)
             {
-                instances[i] = instances[i] with { Tags = ReadTags(session, instances[i].InstanceId) };
+                instances[i] = instances[i] with { Tags = tags.GetValueOrDefault(instances[i].InstanceId) ?? new Dictionary<string, string>(StringComparer.Ordinal) };
             }
 
             return new InstancePage(instances, continuation);
@@ -548,20 +550,7 @@ public sealed class SqliteJourneyStore : IJourneyStore
             }
         }
 
-        var tags = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        using (var reader = session.Command("SELECT instance_id, key, value FROM instance_tags WHERE " + InBatch).Bind("$ids", ids).ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                var owner = reader.GetString(0);
-                if (!tags.TryGetValue(owner, out var set))
-                {
-                    tags[owner] = set = new Dictionary<string, string>(StringComparer.Ordinal);
-                }
-
-                set[reader.GetString(1)] = reader.GetString(2);
-            }
-        }
+        var tags = ReadTagsOf(session, ids);
 
         var histories = new Dictionary<string, List<HistoryEvent>>(StringComparer.Ordinal);
         using (var reader = session.Command("SELECT instance_id, event FROM history WHERE " + InBatch + " ORDER BY instance_id, seq").Bind("$ids", ids).ExecuteReader())
@@ -1048,6 +1037,26 @@ public sealed class SqliteJourneyStore : IJourneyStore
         LastUpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(10)),
         CompletedAt = reader.GetNullableInt64(11) is { } completed ? DateTimeOffset.FromUnixTimeMilliseconds(completed) : null,
     };
+
+    /// <summary>The tags of the instances whose ids are the JSON array <paramref name="ids"/>, by instance (none: no entry).</summary>
+    private static Dictionary<string, Dictionary<string, string>> ReadTagsOf(SqliteSession session, string ids)
+    {
+        var tags = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        using var reader = session.Command("SELECT instance_id, key, value FROM instance_tags WHERE instance_id IN (SELECT value FROM json_each($ids))")
+            .Bind("$ids", ids).ExecuteReader();
+        while (reader.Read())
+        {
+            var owner = reader.GetString(0);
+            if (!tags.TryGetValue(owner, out var set))
+            {
+                tags[owner] = set = new Dictionary<string, string>(StringComparer.Ordinal);
+            }
+
+            set[reader.GetString(1)] = reader.GetString(2);
+        }
+
+        return tags;
+    }
 
     private static Dictionary<string, string> ReadTags(SqliteSession session, string instanceId)
     {
