@@ -1,6 +1,6 @@
 // Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and of the cluster engine on Azurite (events-dtfx). See docs/benchmarks.md.
 //
-//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx|simulate|funnel> [--option value ...]
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx|simulate|funnel|http> [--option value ...]
 //
 // Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
 // Options (defaults are the target sizes):
@@ -40,12 +40,29 @@
 //   --funnel-dealers 50             funnel: dealers the journeys are spread over (one is the dealer filter's)
 //   --trials 3                      funnel: timed reports, each followed by its raw reads; the median is reported
 //
+// http (not part of "all"): what a dealer system sees, POST /api/customers/{id}/events over HTTP against the real host process
+// (the Release build of functions/Host, built first with -p:SkipConsoleBuild=true if missing or older than its sources;
+// Production, system clock, rate limits off, a temporary data folder), from a load generator in this process (HttpClient over
+// SocketsHttpHandler, keep-alive). Set-up: each customer's brochure.downloaded starts one journey of new-car-purchase; then
+// quote.sent round-robin, timed. Reports 202s per second, latency percentiles, the share of sampled events the engine applied
+// within 1 s of their 202 (from the journeys' histories), GET /health through the same client (the client's ceiling), the CPU
+// of both processes, and the raw SQLite floor of the events scenario for as many events. Its own options:
+//   --http-customers 10000          http: customers, one running journey each
+//   --http-events 50000             http: quote.sent events sent (at most; see --http-seconds)
+//   --http-seconds 60               http: the timed load stops after this long
+//   --http-connections 64           http: keep-alive connections, one request in flight on each
+//   --http-warmup 1000              http: quote.sent events sent first, not timed
+//   --http-sample-every 100         http: every Nth event is looked up in its journey's history (applied_1s)
+//   --http-health-seconds 5         http: length of the GET /health run
+//   --http-raw-batch 256            http: events per COMMIT of the raw SQLite run
+//   Smoke: ... -- http --http-customers 500 --http-events 3000 --http-seconds 10
+//
 // Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll).
 using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx|simulate|funnel> [--option value ...]");
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx|simulate|funnel|http> [--option value ...]");
     return 2;
 }
 
@@ -77,6 +94,9 @@ switch (args[0])
     case "funnel":
         await FunnelScenario.RunAsync(options);
         break;
+    case "http":
+        await HttpScenario.RunAsync(options);
+        break;
     case "probe-lock":
         await ProbeScenario.RunAsync(options);
         break;
@@ -86,7 +106,7 @@ switch (args[0])
         await IdleScenario.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-dtfx, simulate or funnel");
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-dtfx, simulate, funnel or http");
         return 2;
 }
 
