@@ -86,6 +86,19 @@ public sealed class TemplateLoaderTests
         Assert.True(error.Line >= 2);
     }
 
+    [Theory]
+    [InlineData("{\"id\": \"\\ud800\"}")]
+    [InlineData("{\"\\udfff\": 1}")]
+    public void Load_JsonLoneSurrogateEscape_IsTheDocumentsError_WithItsPosition(string json)
+    {
+        var result = TemplateLoader.Load(json, "application/json"); // found by RequestBodyPropertyTests: it was a 500
+
+        Assert.Null(result.Template);
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("not valid UTF-16", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, error.Line);
+    }
+
     [Fact]
     public void Load_JsonSyntaxError_ReportsLineAndColumn()
     {

@@ -47,10 +47,10 @@ internal static class JsonDocReader
                         builder.End();
                         break;
                     case JsonTokenType.PropertyName:
-                        builder.Key(reader.GetString()!, position);
+                        builder.Key(Text(ref reader, position), position);
                         break;
                     case JsonTokenType.String:
-                        builder.Scalar(reader.GetString(), ScalarKind.String, position, anchor: null);
+                        builder.Scalar(Text(ref reader, position), ScalarKind.String, position, anchor: null);
                         break;
                     case JsonTokenType.Number:
                         builder.Scalar(Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number, position, anchor: null);
@@ -80,6 +80,19 @@ internal static class JsonDocReader
         }
 
         return builder.Root ?? throw new DocParseException("The document is empty.", new SourcePosition(1, 1));
+    }
+
+    /// <summary>A string token's text; an escape that is not valid UTF-16 (a lone surrogate such as <c>\ud800</c>) is the document's error, not the server's.</summary>
+    private static string Text(ref Utf8JsonReader reader, SourcePosition position)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new DocParseException("Invalid JSON: a string holds an escape that is not valid UTF-16 (a lone surrogate such as \\ud800).", position);
+        }
     }
 
     private static List<long> LineStarts(byte[] bytes)
