@@ -6,6 +6,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddJourneyHost();
+    builder.AddJourneyTelemetry();
     var app = builder.Build();
     app.MapJourneyHost();
     await app.RunAsync();

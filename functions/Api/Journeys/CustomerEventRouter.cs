@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Storage;
 using JourneyOrchestrator.Api.Http;
 using JourneyOrchestrator.Api.Security;
+using JourneyOrchestrator.Api.Telemetry;
 using JourneyOrchestrator.Templates.Data;
 
 namespace JourneyOrchestrator.Api.Journeys;
@@ -84,6 +86,17 @@ public sealed partial class CustomerEventRouter(
         }
 
         Log.CustomerEvent(logger, name, eventId, dealerId, reached.Count);
+        Activity.Current?.SetTag("journeys.event.name", name).SetTag("journeys.event.id", eventId).SetTag("journeys.reached", reached.Count);
+        if (reached.Count == 0)
+        {
+            ApiTelemetry.Event("customer", "none");
+        }
+
+        foreach (var journey in reached)
+        {
+            ApiTelemetry.Event("customer", journey.Outcome);
+        }
+
         return new CustomerEventAccepted(eventId, [.. reached.Select(r => r.Id)], reached);
     }
 

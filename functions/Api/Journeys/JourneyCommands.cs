@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using JourneyOrchestrator.Core.Storage;
 using JourneyOrchestrator.Api.Http;
 using JourneyOrchestrator.Api.Security;
+using JourneyOrchestrator.Api.Telemetry;
 using JourneyOrchestrator.Templates.Data;
 using Microsoft.DurableTask.Client;
 
@@ -128,6 +129,7 @@ public sealed class JourneyCommands(JourneyLookup lookup, JourneyStarter starter
 
         eventId ??= Guid.NewGuid().ToString("N");
         await lookup.Client.RaiseEventAsync(id, name, WithEventId(payload, eventId), cancellationToken);
+        ApiTelemetry.Event("journey", "raised");
         return new EventAccepted(id, name, eventId, Duplicate: false, JourneyLookup.StatusUri(id));
     }
 

@@ -1,6 +1,7 @@
 using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.History;
 using JourneyOrchestrator.Core.Storage;
+using JourneyOrchestrator.Core.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -41,6 +42,15 @@ public sealed partial class ActivityWorker(
 
     private async Task RunAsync(ActivityWorkItem item, CancellationToken cancellationToken)
     {
+        using var span = EngineTelemetry.Source.StartActivity("activity " + item.Name);
+        span?.SetTag("journeys.instance_id", item.InstanceId);
+        span?.SetTag("journeys.activity.attempt", item.Attempt);
+        var name = new KeyValuePair<string, object?>("activity", item.Name);
+        if (item.Attempt > 1)
+        {
+            EngineTelemetry.ActivityRetries.Add(1, name);
+        }
+
         HistoryEvent outcome;
         try
         {
@@ -49,7 +59,15 @@ public sealed partial class ActivityWorker(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await store.AbandonActivityAsync(item, time.GetUtcNow(), CancellationToken.None);
+            EngineTelemetry.Activities.Add(1, name, EngineTelemetry.Outcome("abandoned"));
             return;
+        }
+
+        var failed = outcome is ActivityFailed;
+        EngineTelemetry.Activities.Add(1, name, EngineTelemetry.Outcome(failed ? "failed" : "completed"));
+        if (failed)
+        {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
         }
 
         var result = new InboxMessage { InstanceId = item.InstanceId, ExecutionId = item.ExecutionId, Event = outcome, VisibleAt = time.GetUtcNow() };

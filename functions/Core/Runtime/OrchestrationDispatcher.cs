@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Core.History;
 using JourneyOrchestrator.Core.Storage;
+using JourneyOrchestrator.Core.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -43,16 +45,22 @@ public sealed partial class OrchestrationDispatcher(
 
     private async Task ProcessAsync(OrchestrationWorkItem item)
     {
+        var started = Stopwatch.GetTimestamp();
+        using var span = EngineTelemetry.Source.StartActivity("episode");
+        span?.SetTag("journeys.instance_id", item.InstanceId);
         try
         {
-            var commit = BuildCommit(item, time.GetUtcNow());
+            var now = time.GetUtcNow();
+            var commit = BuildCommit(item, now);
             if (commit is null)
             {
                 await store.AbandonOrchestrationAsync(item, CancellationToken.None);
+                EngineTelemetry.Episodes.Add(1, EngineTelemetry.Outcome("abandoned"));
                 return;
             }
 
             await store.CommitOrchestrationAsync(item, commit, CancellationToken.None);
+            Record(item, now, started);
             if (commit.NewActivities.Count > 0 || commit.NewMessages.Any(m => m.VisibleAt <= time.GetUtcNow()))
             {
                 signal.NotifyWork();
@@ -61,12 +69,15 @@ public sealed partial class OrchestrationDispatcher(
         catch (LockLostException)
         {
             Log.LockLost(logger, item.InstanceId);
+            EngineTelemetry.Episodes.Add(1, EngineTelemetry.Outcome("lock-lost"));
         }
 #pragma warning disable CA1031 // A failure of one instance must not stop the others; the lock is released so it is retried.
         catch (Exception error)
 #pragma warning restore CA1031
         {
             Log.EpisodeFailed(logger, item.InstanceId, error);
+            EngineTelemetry.Episodes.Add(1, EngineTelemetry.Outcome("failed"));
+            span?.SetStatus(ActivityStatusCode.Error, error.Message);
             try
             {
                 await store.AbandonOrchestrationAsync(item, CancellationToken.None);
@@ -157,6 +168,25 @@ public sealed partial class OrchestrationDispatcher(
 
         var result = Execute(instance, item.History, toExecute, now);
         return ToCommit(instance with { Status = status }, controlHistory, result, consumed, now);
+    }
+
+    /// <summary>The metrics of a committed episode: its duration, the events it applied, how late its timers came.</summary>
+    private static void Record(OrchestrationWorkItem item, DateTimeOffset now, long started)
+    {
+        EngineTelemetry.Episodes.Add(1, EngineTelemetry.Outcome("committed"));
+        EngineTelemetry.EpisodeDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        foreach (var message in item.Messages)
+        {
+            switch (message.Event)
+            {
+                case ExternalEventReceived:
+                    EngineTelemetry.EventsApplied.Add(1);
+                    break;
+                case TimerFired timer:
+                    EngineTelemetry.TimerLateness.Record(Math.Max(0, (now - timer.FireAt).TotalMilliseconds));
+                    break;
+            }
+        }
     }
 
     private ExecutionResult Execute(InstanceRecord instance, IReadOnlyList<HistoryEvent> history, List<InboxMessage> messages, DateTimeOffset now)

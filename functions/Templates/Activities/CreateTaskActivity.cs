@@ -1,5 +1,6 @@
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Emails;
+using JourneyOrchestrator.Templates.Telemetry;
 using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Activities;
@@ -69,6 +70,7 @@ public sealed class CreateTaskActivity(IJourneyDataStore store, LiquidRenderer r
             Cause = input.Cause,
             OccurredAt = now,
         }, cancellationToken);
+        JourneyTelemetry.TasksCreated.Add(1, new KeyValuePair<string, object?>("type", input.Task));
         return new CreateTaskResult(input.TaskId, input.DueAt);
     }
 }

@@ -5,6 +5,7 @@ using JourneyOrchestrator.Core.Authoring;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Delivery;
 using JourneyOrchestrator.Templates.Emails;
+using JourneyOrchestrator.Templates.Telemetry;
 using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Activities;
@@ -71,6 +72,13 @@ public sealed class SendEmailActivity(
     }
 
     public override async Task<SendEmailResult> RunAsync(TaskActivityContext context, SendEmailRequest input)
+    {
+        var result = await SendAsync(input);
+        JourneyTelemetry.Email(result.Status);
+        return result;
+    }
+
+    private async Task<SendEmailResult> SendAsync(SendEmailRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var cancellationToken = CancellationToken.None;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using JourneyOrchestrator.Templates.Data;
 using JourneyOrchestrator.Templates.Model;
 using JourneyOrchestrator.Templates.Scheduling;
+using JourneyOrchestrator.Templates.Telemetry;
 using Microsoft.DurableTask;
 
 namespace JourneyOrchestrator.Templates.Interpreter;
@@ -44,6 +45,11 @@ internal sealed partial class JourneyRun
             if (Tracing)
             {
                 Trace(TraceKinds.Wait, step.Email, new System.Text.Json.Nodes.JsonObject { ["until"] = allowed, ["why"] = "quiet hours, a holiday or a closed day: marketing e-mail waits" });
+            }
+
+            if (!_ctx.IsReplaying)
+            {
+                JourneyTelemetry.Email("quiet-hours");
             }
 
             Publish([], allowed);
