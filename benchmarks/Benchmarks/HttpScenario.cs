@@ -36,7 +36,7 @@ namespace JourneyOrchestrator.Benchmarks;
 /// </remarks>
 internal static class HttpScenario
 {
-    private const string DealerId = "bench-dealer";
+    internal const string DealerId = "bench-dealer";
     private const string TemplateId = "new-car-purchase";
 
     public static async Task RunAsync(BenchOptions options)
@@ -135,17 +135,17 @@ internal static class HttpScenario
     private static HttpRequestMessage QuoteRequest(string eventId, int customer) =>
         Post(customer, $$$"""{"name":"quote.sent","eventId":"{{{eventId}}}","dealerId":"{{{DealerId}}}","data":{"quoteAmount":100}}""");
 
-    private static HttpRequestMessage Post(int customer, string json)
+    internal static HttpRequestMessage Post(int customer, string json)
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
         content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         return new HttpRequestMessage(HttpMethod.Post, $"api/customers/{CustomerId(customer)}/events") { Content = content };
     }
 
-    private static string CustomerId(int i) => $"c{i:D6}";
+    internal static string CustomerId(int i) => $"c{i:D6}";
 
     /// <summary>Every customer's brochure.downloaded (with the profile): one new journey each. Returns the journey ids by customer.</summary>
-    private static async Task<string[]> SeedAsync(HttpClient dealer, HttpClient admin, int customers, int concurrency, HostChild host)
+    internal static async Task<string[]> SeedAsync(HttpClient dealer, HttpClient admin, int customers, int concurrency, HostChild host)
     {
         Report.Progress($"http: seeding {customers} customers (brochure.downloaded, {concurrency} in flight)");
         var clock = Stopwatch.StartNew();
@@ -385,7 +385,7 @@ internal static class HttpScenario
                     episode = DateTimeOffset.Parse(e["timestamp"]!.GetValue<string>(), CultureInfo.InvariantCulture);
                     break;
                 case "ExternalEventReceived" when episode is { } at && e["payload"]?.GetValue<string>() is { } payload:
-                    if (JsonNode.Parse(payload)?["eventId"]?.GetValue<string>() is { Length: > 0 } eventId)
+                    if (PayloadEventId(payload) is { } eventId)
                     {
                         result.TryAdd(eventId, at);
                     }
@@ -397,17 +397,21 @@ internal static class HttpScenario
         return result;
     }
 
-    private static HttpClient Client(HttpMessageHandler handler, Uri baseAddress, string key)
+    /// <summary>The dealer's eventId inside an ExternalEventReceived's payload (the event's own eventId field is empty through the SDK); null if none.</summary>
+    internal static string? PayloadEventId(string payload) =>
+        JsonNode.Parse(payload)?["eventId"]?.GetValue<string>() is { Length: > 0 } eventId ? eventId : null;
+
+    internal static HttpClient Client(HttpMessageHandler handler, Uri baseAddress, string key)
     {
         var client = new HttpClient(handler, disposeHandler: false) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(100) };
         client.DefaultRequestHeaders.Add("X-Api-Key", key);
         return client;
     }
 
-    private static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
+    internal static string RandomHex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
 
     /// <summary>functions/Host's Release dll; built first (SkipConsoleBuild) if missing or older than a source file of functions/.</summary>
-    private static string EnsureHostBuilt()
+    internal static string EnsureHostBuilt()
     {
         var root = RepoRoot();
         var dll = Path.Combine(root, "functions", "Host", "bin", "Release", "net10.0", "JourneyOrchestrator.Host.dll");
@@ -457,7 +461,7 @@ internal static class HttpScenario
     }
 
     /// <summary>The host process (as tests/Host.Tests/Support/HostProcess.cs starts it), Production; SIGTERM on dispose, then kill.</summary>
-    private sealed class HostChild : IAsyncDisposable
+    internal sealed class HostChild : IAsyncDisposable
     {
         private readonly Process _process;
         private readonly StringBuilder _output = new();

@@ -1,6 +1,6 @@
 // Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and of the cluster engine on Azurite (events-dtfx). See docs/benchmarks.md.
 //
-//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx|simulate|funnel|http> [--option value ...]
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx|simulate|funnel|http|soak> [--option value ...]
 //
 // Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
 // Options (defaults are the target sizes):
@@ -57,12 +57,31 @@
 //   --http-raw-batch 256            http: events per COMMIT of the raw SQLite run
 //   Smoke: ... -- http --http-customers 500 --http-events 3000 --http-seconds 10
 //
+// soak (not part of "all"): minutes of mixed load over HTTP against the real host process (started as for http), the host's
+// RSS and CPU sampled every 10 s, then every event sent is looked up in the histories of the journeys its 202 named (each
+// eventId exactly once as an ExternalEventReceived: lost, duplicated) and the TimerFired events of its own timer template
+// (soak-timer: a chain of short waits, as the minimum loop wait refuses a loop of one short wait and a repeat) are counted.
+// Fails (non-zero exit) on any non-2xx answer, lost or duplicated event. Its own options:
+//   --soak-minutes 10               soak: length of the load
+//   --soak-customers 2000           soak: seeded customers, one running journey of new-car-purchase each
+//   --soak-event-rate 200           soak: dealer events per second to existing customers (quote.sent, quote.rejected, testdrive.booked, ...)
+//   --soak-start-rate 5             soak: brochure.downloaded per second for new customers (new journeys)
+//   --soak-upsert-rate 20           soak: PUT /api/customers/{id} per second
+//   --soak-read-rate 60             soak: GET /api/customers/{id}, /api/journeys/{id}, /api/journeys?customer= per second (in turn)
+//   --soak-tasks-rate 0.5           soak: GET /api/tasks?status=open per second
+//   --soak-timer-journeys 300       soak: journeys of soak-timer, started over the first wait
+//   --soak-timer-wait 30            soak: seconds of each wait of soak-timer (timers fire at about journeys / wait per second)
+//   --soak-in-flight 128            soak: requests in flight at most (and keep-alive connections)
+//   --soak-warm-minutes 2           soak: the RSS sample taken as warm (default min(2, minutes / 2))
+//   --soak-drain-seconds 300        soak: how long the check waits for the engine to apply every event
+//   Smoke: ... -- soak --soak-minutes 1
+//
 // Hidden: "idle-host <db>" (the idle scenario's child process), "probe-lock" (diagnostics of the dispatcher's poll).
 using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx|simulate|funnel|http> [--option value ...]");
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx|simulate|funnel|http|soak> [--option value ...]");
     return 2;
 }
 
@@ -97,6 +116,9 @@ switch (args[0])
     case "http":
         await HttpScenario.RunAsync(options);
         break;
+    case "soak":
+        await SoakScenario.RunAsync(options);
+        break;
     case "probe-lock":
         await ProbeScenario.RunAsync(options);
         break;
@@ -106,7 +128,7 @@ switch (args[0])
         await IdleScenario.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-dtfx, simulate, funnel or http");
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-dtfx, simulate, funnel, http or soak");
         return 2;
 }
 
