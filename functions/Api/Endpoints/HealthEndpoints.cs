@@ -18,13 +18,13 @@ public static class HealthEndpoints
             .WithTags("Health")
             .WithName("Health")
             .WithSummary("Health check")
-            .WithDescription("200 Healthy when the data store and the engine answer; 503 otherwise. Also says which engine (Embedded or DurableTaskAzureStorage, with its task hub) and which clock run, and what time it is on it.")
+            .WithDescription("200 Healthy when the data store, the engine and every configured dependency answer; 200 Degraded when a non-critical one (SendGrid: e-mails wait and retry) does not; 503 when the data store, the engine or a critical dependency does not. `checks` says ok or what is wrong per dependency. Also says which engine (Embedded or DurableTaskAzureStorage, with its task hub) and which clock run, and what time it is on it.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return routes;
     }
 
     private static async Task<Ok<HealthView>> CheckAsync(
-        IJourneyDataStore data, DurableTaskClient engine, ApiHostInfo host, TimeProvider time, CancellationToken cancellationToken)
+        IJourneyDataStore data, DurableTaskClient engine, ApiHostInfo host, TimeProvider time, IEnumerable<IHealthProbe> probes, CancellationToken cancellationToken)
     {
         try
         {
@@ -46,6 +46,20 @@ public static class HealthEndpoints
             throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "Unhealthy", $"The engine ({engine.Name}) does not answer: " + e.Message);
         }
 
-        return TypedResults.Ok(new HealthView("Healthy", host.Engine, host.Clock, time.GetUtcNow(), host.TaskHub));
+        var checks = new Dictionary<string, string>(StringComparer.Ordinal) { ["dataStore"] = "ok", ["engine"] = "ok" };
+        var degraded = false;
+        foreach (var probe in probes)
+        {
+            var problem = await probe.CheckAsync(cancellationToken);
+            checks[probe.Name] = problem ?? "ok";
+            if (problem is not null && probe.Critical)
+            {
+                throw new ApiProblemException(StatusCodes.Status503ServiceUnavailable, "Unhealthy", $"{probe.Name} does not answer: {problem}");
+            }
+
+            degraded |= problem is not null;
+        }
+
+        return TypedResults.Ok(new HealthView(degraded ? "Degraded" : "Healthy", host.Engine, host.Clock, time.GetUtcNow(), host.TaskHub) { Checks = checks });
     }
 }

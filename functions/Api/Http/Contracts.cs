@@ -194,4 +194,8 @@ public sealed record ClockView(string Mode, DateTimeOffset Now, DateTimeOffset? 
 public sealed record ClockAdvanced(DateTimeOffset From, DateTimeOffset Now, int Stops, int WorkItems, DateTimeOffset? NextDue);
 
 /// <summary><c>GET /health</c>: the engine (<c>Embedded</c> on SQLite, or <c>DurableTaskAzureStorage</c> with its task hub), the clock and its time.</summary>
-public sealed record HealthView(string Status, string Engine, string Clock, DateTimeOffset Now, string? TaskHub = null);
+/// <summary><c>GET /health</c>: <c>Healthy</c>, or <c>Degraded</c> when a non-critical dependency (SendGrid) does not answer; <see cref="Checks"/> per dependency: <c>ok</c> or what is wrong.</summary>
+public sealed record HealthView(string Status, string Engine, string Clock, DateTimeOffset Now, string? TaskHub = null)
+{
+    public IReadOnlyDictionary<string, string> Checks { get; init; } = new Dictionary<string, string>();
+}

@@ -51,6 +51,9 @@ public static class DeliveryServiceCollectionExtensions
         {
             services.AddHttpClient<SendGridEmailSender>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<JourneyEmailOptions>>().Value.SendGrid.Timeout);
             services.Replace(ServiceDescriptor.Singleton<IEmailSender>(sp => sp.GetRequiredService<SendGridEmailSender>()));
+            services.AddHttpClient(SendGridHealthProbe.HttpClientName, http => http.Timeout = SendGridHealthProbe.Timeout)
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            services.AddSingleton<IHealthProbe, SendGridHealthProbe>();
         }
 
         services.Replace(ServiceDescriptor.Singleton(sp =>
