@@ -7,7 +7,8 @@ namespace JourneyOrchestrator.Storage.AzureStorage.Tests;
 /// Starts Azurite (blob, queue, table; in memory) on free 127.0.0.1 ports for the test collection and stops it at the end.
 /// Azurite comes from <c>tests/Storage.AzureStorage.Tests/.azurite/node_modules</c>; when it is missing it is installed
 /// there with npm (pinned version, bounded time), so <c>dotnet test</c> works on a fresh clone with node and npm.
-/// <c>AZURITE_FOLDER</c> overrides the folder. The process handling is shared with the benchmarks (tests/Shared/AzuriteProcess.cs).
+/// <c>AZURITE_FOLDER</c> overrides the folder. The process handling is shared with the benchmarks (<see cref="AzuriteProcess"/>).
+/// Each test assembly that uses it declares its own <c>AzuriteCollection</c> (xunit finds collection definitions only in the test assembly).
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
@@ -38,10 +39,4 @@ public sealed class AzuriteFixture : IAsyncLifetime
             await _azurite.DisposeAsync();
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
-{
-    public const string Name = "Azurite";
 }

@@ -16,7 +16,7 @@ namespace JourneyOrchestrator.Testing;
 /// Azurite is <c>{folder}/node_modules/azurite</c>; when it is missing, <see cref="StartAsync"/> installs the pinned
 /// <see cref="Version"/> there with npm (bounded time, a clear error without npm). Needs <c>node</c> on the PATH.
 /// </remarks>
-internal sealed class AzuriteProcess : IAsyncDisposable
+public sealed class AzuriteProcess : IAsyncDisposable
 {
     public const string Version = "3.37.0";
 

@@ -1,7 +1,7 @@
 namespace JourneyOrchestrator.Templates.Tests.Support;
 
 /// <summary>Paths in the repository (the shipped templates live in functions/journey-templates, beside the projects).</summary>
-internal static class Repo
+public static class Repo
 {
     public static string Root { get; } = FindRoot();
 
