@@ -536,7 +536,12 @@ internal static class SoakScenario
             {
                 using var detail = await admin.GetAsync(new Uri($"api/journeys/{id}", UriKind.Relative));
                 var text = await detail.Content.ReadAsStringAsync();
-                Report.Progress($"soak: a failed journey: {(text.Length > 3000 ? text[..3000] + "…" : text)}");
+                var node = System.Text.Json.Nodes.JsonNode.Parse(text);
+                node?.AsObject().Remove("touchpoints");
+                Report.Progress($"soak: a failed journey {id}: {node?.ToJsonString()}");
+                using var history = await admin.GetAsync(new Uri($"api/journeys/{id}?history=true", UriKind.Relative));
+                var events = System.Text.Json.Nodes.JsonNode.Parse(await history.Content.ReadAsStringAsync())?["history"]?.AsArray() ?? [];
+                Report.Progress($"soak: its last history events: {string.Join(" | ", events.TakeLast(6).Select(e => e?.ToJsonString()))}");
             }
 
             failed += items.Count;
