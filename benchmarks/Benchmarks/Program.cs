@@ -1,6 +1,6 @@
 // Macro benchmarks of JourneyOrchestrator on SQLite (synchronous=FULL), and of the cluster engine on Azurite (events-dtfx). See docs/benchmarks.md.
 //
-//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx|simulate|funnel|http|soak> [--option value ...]
+//   dotnet run -c Release --project benchmarks/Benchmarks -- <events|timers|idle|all|events-dtfx|side-by-side|simulate|funnel|http|soak> [--option value ...]
 //
 // Each scenario prints one line "scenario=<name> key=value ..." on stdout; progress goes to stderr.
 // Options (defaults are the target sizes):
@@ -29,6 +29,10 @@
 // tests/Storage.AzureStorage.Tests/.azurite, installing it there with npm if missing): the same events on the cluster
 // engine, DTFx's TaskHubWorker over DurableTask.AzureStorage on Azurite, beside raw queue writes to the same Azurite. Its own defaults:
 //   --instances 200 --events-per-instance 2 --concurrency 32 --partitions 4
+//
+// side-by-side (not part of "all"; needs node, like events-dtfx): events on our engine (SQLite) and on DTFx (Azurite) in one
+// run with the same --instances 200 --events-per-instance 2 --concurrency 32 (and --trials 1, --partitions 4); one line with
+// both, each one's ratio to its own raw storage, and ours_over_dtfx.
 //
 // simulate (not part of "all"): the shipped fifteen-years scenario of new-car-purchase in virtual time, timed per run.
 //   --runs 20 --warmup 3
@@ -81,7 +85,7 @@ using JourneyOrchestrator.Benchmarks;
 
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx|simulate|funnel|http|soak> [--option value ...]");
+    Console.Error.WriteLine("usage: JourneyOrchestrator.Benchmarks <events|timers|idle|all|events-dtfx|side-by-side|simulate|funnel|http|soak> [--option value ...]");
     return 2;
 }
 
@@ -116,6 +120,9 @@ switch (args[0])
     case "http":
         await HttpScenario.RunAsync(options);
         break;
+    case "side-by-side":
+        await SideBySideScenario.RunAsync(options);
+        break;
     case "soak":
         await SoakScenario.RunAsync(options);
         break;
@@ -128,7 +135,7 @@ switch (args[0])
         await IdleScenario.RunAsync(options);
         break;
     default:
-        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-dtfx, simulate, funnel, http or soak");
+        Console.Error.WriteLine($"unknown scenario '{args[0]}': use events, timers, idle, all, events-dtfx, side-by-side, simulate, funnel, http or soak");
         return 2;
 }
 

@@ -51,9 +51,21 @@ internal sealed class BenchOptions
 
 internal static class Report
 {
+    /// <summary>While true, <see cref="Line"/> only keeps its values in <see cref="Last"/> (a scenario that runs others prints one line of its own).</summary>
+    public static bool Quiet { get; set; }
+
+    /// <summary>The values of the last result line.</summary>
+    public static IReadOnlyDictionary<string, string> Last { get; private set; } = new Dictionary<string, string>();
+
     /// <summary>The one result line of a scenario, on stdout.</summary>
     public static void Line(string scenario, params (string Key, object Value)[] values)
     {
+        Last = values.ToDictionary(v => v.Key, v => Format(v.Value), StringComparer.Ordinal);
+        if (Quiet)
+        {
+            return;
+        }
+
         var parts = values.Select(v => v.Key + "=" + Format(v.Value));
         Console.Out.WriteLine($"scenario={scenario} " + string.Join(' ', parts));
         Console.Out.Flush();
