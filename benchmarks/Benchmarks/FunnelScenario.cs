@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Templates.Tests.Support;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -45,7 +46,7 @@ internal static class FunnelScenario
 
         // ---- set-up (not timed): the template published, the store's schema, N journey rows ----
         var seeding = Stopwatch.StartNew();
-        var templateFile = ScenarioFiles.LoadTemplate(Path.Combine(RepoRoot(), "functions", "journey-templates", TemplateId + ".yaml"));
+        var templateFile = ScenarioFiles.LoadTemplate(Path.Combine(Repo.TemplatesFolder, TemplateId + ".yaml"));
         if (!templateFile.IsValid)
         {
             throw new InvalidOperationException("new-car-purchase does not validate: " + string.Join("; ", templateFile.Errors.Select(e => $"{e.Path}: {e.Message}")));
@@ -528,16 +529,4 @@ internal static class FunnelScenario
         };
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "JourneyOrchestrator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Run from inside the repository.");
-    }
 }

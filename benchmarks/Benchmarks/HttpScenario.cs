@@ -1,3 +1,5 @@
+using JourneyOrchestrator.Templates.Tests.Support;
+using JourneyOrchestrator.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -413,7 +415,7 @@ internal static class HttpScenario
     /// <summary>functions/Host's Release dll; built first (SkipConsoleBuild) if missing or older than a source file of functions/.</summary>
     internal static string EnsureHostBuilt()
     {
-        var root = RepoRoot();
+        var root = Repo.Root;
         var dll = Path.Combine(root, "functions", "Host", "bin", "Release", "net10.0", "JourneyOrchestrator.Host.dll");
         var functions = Path.Combine(root, "functions");
         var newest = Directory.EnumerateFiles(functions, "*", SearchOption.AllDirectories)
@@ -447,18 +449,6 @@ internal static class HttpScenario
         return dll;
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "JourneyOrchestrator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Run from inside the repository.");
-    }
 
     /// <summary>The host process (as tests/Host.Tests/Support/HostProcess.cs starts it), Production; SIGTERM on dispose, then kill.</summary>
     internal sealed class HostChild : IAsyncDisposable
@@ -492,7 +482,7 @@ internal static class HttpScenario
 
         public static async Task<HostChild> StartAsync(string dll, string folder, string dealerKey, string adminKey)
         {
-            var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
+            var baseAddress = new Uri($"http://127.0.0.1:{Loopback.FreePort()}/");
             var start = new ProcessStartInfo("dotnet")
             {
                 WorkingDirectory = folder,
@@ -637,11 +627,5 @@ internal static class HttpScenario
             }
         }
 
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 }

@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Templates.Tests.Support;
 using System.Diagnostics;
 using JourneyOrchestrator.Templates.Simulation;
 
@@ -14,7 +15,7 @@ internal static class SimulateScenario
     {
         var runs = options.Int("runs", 20);
         var warmup = options.Int("warmup", 3);
-        var folder = Path.Combine(RepoRoot(), "functions", "journey-templates");
+        var folder = Repo.TemplatesFolder;
         var template = ScenarioFiles.LoadTemplate(Path.Combine(folder, "new-car-purchase.yaml"));
         var scenarioFile = Path.Combine(folder, "scenarios", "new-car-purchase", "fifteen-years.yaml");
         var loaded = ScenarioLoader.Load(await File.ReadAllTextAsync(scenarioFile), template.Template!, "fifteen-years");
@@ -55,16 +56,4 @@ internal static class SimulateScenario
             ("runs", runs));
     }
 
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "JourneyOrchestrator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Run from inside the repository.");
-    }
 }

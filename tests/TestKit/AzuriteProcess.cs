@@ -71,7 +71,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
             throw new InvalidOperationException($"Azurite was not found at '{script}' after installing it with npm.");
         }
 
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
+        var (blob, queue, table) = (Loopback.FreePort(), Loopback.FreePort(), Loopback.FreePort());
         // Azurite writes its debug log and extent metadata to the working directory even in memory: a temp folder.
         var location = Path.Combine(Path.GetTempPath(), "journey-azurite", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(location);
@@ -220,12 +220,6 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<bool> ListensAsync(int port)
     {

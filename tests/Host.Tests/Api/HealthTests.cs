@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Testing;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
@@ -35,7 +36,7 @@ public sealed class HealthTests
             Assert.Equal("ok", health["checks"]!["sendGrid"]!.GetValue<string>());
         }
 
-        await using (var host = new HostFactory(settings: SendGrid(new Uri($"http://127.0.0.1:{ClosedPort()}"))))
+        await using (var host = new HostFactory(settings: SendGrid(new Uri($"http://127.0.0.1:{Loopback.FreePort()}"))))
         {
             var response = await host.Client(null).GetAsync(U("/health"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -64,14 +65,6 @@ public sealed class HealthTests
         ["Journeys:Email:Unsubscribe:BaseUrl"] = "https://journeys.example.com",
         ["Journeys:Email:Unsubscribe:SigningKey"] = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray()),
     };
-
-    /// <summary>A loopback port nothing listens on (taken, then released).</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private sealed class Down : IHealthProbe
     {

@@ -1,3 +1,4 @@
+using JourneyOrchestrator.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -20,7 +21,7 @@ public sealed class HostProcess : IAsyncDisposable
 
     private HostProcess(IReadOnlyDictionary<string, string> environment)
     {
-        Port = FreePort();
+        Port = Loopback.FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -228,10 +229,4 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

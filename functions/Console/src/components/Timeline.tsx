@@ -31,10 +31,6 @@ function causeText(c: Cause): string {
   }
 }
 
-function json(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v);
-}
-
 /** The entries that explain touchpoint `t`: its cause and every decision (condition, split arm) since that cause. */
 export function reasons(entries: TimelineEntry[], t: TimelineEntry): { cause: TimelineEntry | null; decisions: TimelineEntry[] } {
   const ci = t.data?.['causeIndex'];
@@ -83,7 +79,7 @@ function WhyPanel({ entries, entry, onShow }: { entries: TimelineEntry[]; entry:
         ))}
         <li>
           <strong>Decision</strong> {status || 'done'}
-          {consent !== undefined ? ` (${typeof consent === 'string' ? consent : json(consent)})` : ''}
+          {consent !== undefined ? ` (${typeof consent === 'string' ? consent : JSON.stringify(consent)})` : ''}
           {entry.detail && status !== 'sent' && status !== 'created' ? ` — ${entry.detail}` : ''}
         </li>
       </ul>
